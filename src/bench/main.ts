@@ -1,0 +1,49 @@
+/**
+ * `npm run bench [-- language] [--quick]`: prints a table and writes JSON to artifacts/bench/.
+ * Speed targets are checked here, not in timed tests, because timings depend on the machine.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../models/assets.js";
+import { benchLanguage } from "./language.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const which = args.filter((a) => !a.startsWith("--"));
+const benches: Record<string, () => Promise<unknown>> = {
+  language: () => benchLanguage({ quick }),
+};
+const selected = which.length ? which : Object.keys(benches);
+
+const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", node: process.version };
+console.log(`machine: ${machine.cores} cores, ${machine.cpu}, node ${machine.node}${quick ? " (quick run)" : ""}`);
+
+for (const name of selected) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`unknown benchmark "${name}"; available: ${Object.keys(benches).join(", ")}`);
+    process.exit(2);
+  }
+  const result = await bench();
+  const out = join(packageRoot, "artifacts", "bench");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, `${name}.json`), JSON.stringify({ machine, date: new Date().toISOString(), result }, null, 2));
+  print(name, result);
+  console.log(`wrote artifacts/bench/${name}.json`);
+}
+
+function print(name: string, result: unknown): void {
+  if (name !== "language") return console.log(JSON.stringify(result, null, 2));
+  const r = result as Awaited<ReturnType<typeof benchLanguage>>;
+  const row = (label: string, s: { p50: number; p95: number; p99: number }) =>
+    `| ${label.padEnd(44)} | ${s.p50.toFixed(3).padStart(8)} | ${s.p95.toFixed(3).padStart(8)} | ${s.p99.toFixed(3).padStart(8)} |`;
+  console.log(`\nlanguage: "${r.input.text}" (${r.input.words} words, ${r.input.granularity})`);
+  console.log(`| ${"measure (ms)".padEnd(44)} | ${"p50".padStart(8)} | ${"p95".padStart(8)} | ${"p99".padStart(8)} |`);
+  console.log(`|${"-".repeat(46)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(10)}|`);
+  console.log(row("bare model, in process", r.bareModelMs));
+  console.log(row("end to end, 1 connection, loopback", r.endToEndMs));
+  console.log(row(`under load, ${r.throughput.connections} connections x ${r.throughput.inFlightPerConnection} in flight`, r.throughput.latencyMs));
+  console.log(`throughput: ${r.throughput.perSecond} messages/s (${r.throughput.messages} in ${r.throughput.seconds} s, ${r.throughput.errors} errors)`);
+  console.log(`end-to-end p50 / bare model p50: ${r.ratioE2eToBare}x`);
+}

@@ -1,0 +1,71 @@
+/**
+ * The inference pool: worker threads (piscina) so models never block the event loop that
+ * serves sockets. Sized to the machine; each worker holds its own copy of the models.
+ */
+import { availableParallelism } from "node:os";
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { ErrorCode, ProtocolError, type ModelName } from "../protocol/index.js";
+import type { InferenceResult, InferenceTask } from "./task.js";
+
+export interface PoolOptions {
+  /** Worker threads; default: one per core. */
+  threads?: number;
+  /** Tasks allowed to wait for a free worker before `run` rejects (backpressure). */
+  maxQueue?: number;
+}
+
+/**
+ * The file each thread runs. Built code runs dist/inference/worker.js. From source (tsx, as the
+ * tests and scripts run), Node 20 does not carry tsx's loader hooks into worker threads, so a
+ * small bootstrap registers tsx inside the thread before importing worker.ts.
+ */
+const here = fileURLToPath(import.meta.url);
+const workerFile = fileURLToPath(
+  new URL(extname(here) === ".ts" ? "./worker-from-source.mjs" : "./worker.js", import.meta.url),
+);
+
+export class InferencePool {
+  private readonly piscina: Piscina;
+  readonly threads: number;
+
+  constructor(options: PoolOptions = {}) {
+    this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.piscina = new Piscina({
+      filename: workerFile,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      maxQueue: options.maxQueue ?? 4096,
+      // Keep workers alive: loading models is the expensive part.
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+    });
+  }
+
+  /** Loads the models in every worker; resolves when all are ready. */
+  async warm(models: ModelName[]): Promise<void> {
+    await Promise.all(
+      Array.from({ length: this.threads }, () => this.piscina.run(models, { name: "warm" })),
+    );
+  }
+
+  async run(task: InferenceTask): Promise<InferenceResult> {
+    try {
+      return (await this.piscina.run(task)) as InferenceResult;
+    } catch (err) {
+      // A full queue is the server being busy, not the model failing on this input.
+      if (err instanceof Error && /queue is at limit/i.test(err.message)) {
+        throw new ProtocolError(ErrorCode.Overloaded, "The server is busy: too many messages are waiting for a model. Retry shortly.");
+      }
+      throw err;
+    }
+  }
+
+  get queueSize(): number {
+    return this.piscina.queueSize;
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

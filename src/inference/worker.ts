@@ -1,0 +1,40 @@
+/**
+ * Runs in each inference worker thread. Models are loaded once per worker, on first use or at
+ * warm-up, and then serve every connection; per-connection data travels with each task.
+ */
+import { performance } from "node:perf_hooks";
+import { loadModel, type AnyModel } from "../models/registry.js";
+import { ProtocolError, type ModelName } from "../protocol/index.js";
+import type { InferenceResult, InferenceTask } from "./task.js";
+
+const loaded = new Map<ModelName, Promise<AnyModel>>();
+
+function model(name: ModelName): Promise<AnyModel> {
+  let m = loaded.get(name);
+  if (!m) {
+    m = loadModel(name);
+    loaded.set(name, m);
+    // A failed load is retried by the next task instead of poisoning the worker forever.
+    m.catch(() => loaded.delete(name));
+  }
+  return m;
+}
+
+/** Warm-up task: load the named models so the first real message is not slow. */
+export async function warm(names: ModelName[]): Promise<string[]> {
+  await Promise.all(names.map(model));
+  return names;
+}
+
+export default async function run(task: InferenceTask): Promise<InferenceResult> {
+  const m = await model(task.model);
+  const start = performance.now();
+  const state = task.state;
+  try {
+    const result = await m.predict(task.input, task.config, state);
+    return { result, state, modelMs: performance.now() - start };
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    return { result: { predictions: [] }, state, modelMs: performance.now() - start, error: { code: err.code, message: err.message } };
+  }
+}

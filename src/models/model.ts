@@ -1,0 +1,49 @@
+/**
+ * The one interface every model implements. A model is loaded once per inference worker
+ * and then asked to predict on already-decoded input, so it never sees base64, sockets or
+ * wire validation. Keep this file small: it is the extension point for new models.
+ */
+
+export interface EmotionScore {
+  name: string;
+  score: number;
+}
+
+/** Decoded input handed to a model. Which kinds a model accepts is declared in `accepts`. */
+export type ModelInput =
+  | { kind: "text"; text: string }
+  | { kind: "image"; bytes: Uint8Array }
+  | { kind: "audio"; samples: Float32Array; sampleRate: number }
+  | { kind: "facemesh"; faces: number[][][] };
+
+export type InputKind = ModelInput["kind"];
+
+/** A warning a model returns instead of (or next to) predictions, e.g. W0103 no faces. */
+export interface ModelWarning {
+  code: string;
+  message: string;
+}
+
+export interface ModelResult<P> {
+  predictions: P[];
+  warning?: ModelWarning;
+}
+
+/**
+ * Per-connection state a model may read and update (face identities, audio context).
+ * It is owned by the session and passed in with every call; models must not keep
+ * per-connection data anywhere else, so nothing leaks between connections.
+ */
+export type SessionState = Record<string, unknown>;
+
+export interface Model<Config, Prediction> {
+  /** Wire name of the model, e.g. "language". */
+  readonly name: string;
+  /** Input kinds this model accepts; the session checks this before calling predict (E0102). */
+  readonly accepts: readonly InputKind[];
+  /** The emotion label set, in output order. */
+  readonly labels: readonly string[];
+  /** Load weights. Called once per worker before the first predict. */
+  load(): Promise<void>;
+  predict(input: ModelInput, config: Config, state: SessionState): Promise<ModelResult<Prediction>>;
+}

@@ -1,0 +1,74 @@
+/**
+ * Error and warning codes. E01xx/E02xx and W01xx are the official v0 codes; E09xx and W09xx are
+ * Open Expression extensions for situations the hosted service never had (a model missing from
+ * this build, an overloaded self-hosted box). Messages follow the official wording where known.
+ */
+
+export const ErrorCode = {
+  /** The frame is not valid JSON. */
+  InvalidJson: "E0100",
+  /** The payload has a bad shape, a bad field, or no models configured. */
+  InvalidPayload: "E0101",
+  /** A configured model does not accept the detected media type. */
+  IncompatibleModel: "E0102",
+  /** The media bytes are not a format we know. */
+  UnknownMediaFormat: "E0200",
+  /** `data` is not valid base64. */
+  InvalidBase64: "E0201",
+  /** Audio models were requested but there is no audio signal. */
+  NoAudioSignal: "E0202",
+  AudioTooLong: "E0203",
+  VideoTooLong: "E0204",
+  ImageTooLarge: "E0205",
+  /** Recalled (not sourced) official code for text over the character limit. */
+  TextTooLong: "E0206",
+  /** Extension: the model is part of the protocol but not available in this build. */
+  ModelUnavailable: "E0901",
+  /** Extension: the server is over its queue limits; retry later. */
+  Overloaded: "E0902",
+  /** Extension: the model failed on this input; the connection stays usable. */
+  InferenceFailed: "E0903",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const WarningCode = {
+  NoBursts: "W0101",
+  NoFacemesh: "W0102",
+  NoFaces: "W0103",
+  /** No language to measure (empty or whitespace-only text). */
+  NoText: "W0104",
+  NoSpeech: "W0105",
+  /** Extension: a requested sub-output (e.g. toxicity) is not available in this build. */
+  FeatureUnavailable: "W0901",
+} as const;
+export type WarningCode = (typeof WarningCode)[keyof typeof WarningCode];
+
+/** An error that ends one message (never the connection); `toWire` turns it into a reply. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+export const messages = {
+  incompatibleModel: (model: string, detected: string) =>
+    `Streaming payload configured with model type '${model}', which is not supported for the detected file type '${detected}'.`,
+  audioTooLong: (limitMs: number) =>
+    `Your audio file was too long. The limit is ${limitMs} milliseconds.`,
+  videoTooLong: (limitMs: number) =>
+    `Your video file was too long. The limit is ${limitMs} milliseconds. Send frames as images instead.`,
+  imageTooLarge: (w: number, h: number) =>
+    `Your image file was too large. The limit is ${w.toLocaleString("en-US")} x ${h.toLocaleString("en-US")} pixels.`,
+  textTooLong: (limit: number) =>
+    `Your text was too long. The limit is ${limit.toLocaleString("en-US")} characters.`,
+  invalidBase64: () =>
+    "Failed to decode the data as base64. Use raw_text to pass raw text.",
+  unknownMedia: () =>
+    "Failed to parse the data into a known file format (text, image, audio, video or facemesh JSON).",
+  modelUnavailable: (model: string) =>
+    `The '${model}' model is not available in this build of Open Expression.`,
+} as const;

@@ -1,0 +1,244 @@
+/**
+ * One WebSocket connection's conversation. Every message gets exactly one reply, in the order
+ * the messages arrived: messages go through a promise chain, so a slow model never lets a later
+ * reply overtake an earlier one, while other connections proceed in parallel on the pool.
+ */
+import { randomUUID } from "node:crypto";
+import type { SessionState } from "../models/model.js";
+import { isAvailable } from "../models/registry.js";
+import { intake, type Media } from "../media/intake.js";
+import type { MediaLimits } from "../media/limits.js";
+import {
+  ErrorCode,
+  MODEL_NAMES,
+  ProtocolError,
+  STREAM_WINDOW,
+  StreamRequest,
+  messages,
+  type ErrorReply,
+  type ModelName,
+  type ModelsConfig,
+  type PredictionsReply,
+  type Reply,
+} from "../protocol/index.js";
+import type { InferencePool } from "../inference/pool.js";
+import type { ModelInput } from "../models/model.js";
+
+export interface SessionOptions {
+  pool: InferencePool;
+  limits: MediaLimits;
+  maxPending: number;
+  /**
+   * Bytes of frames waiting to be processed (E0902 beyond, like `maxPending`); one frame is
+   * always accepted when nothing waits. Default: unlimited.
+   */
+  maxPendingBytes?: number;
+  /** Resolves when the connection can take another reply; awaited before each message is processed. */
+  writable?: () => Promise<void>;
+}
+
+/** What the session reports about each handled message (for logs and metrics). */
+export interface MessageOutcome {
+  reply: Reply;
+  models: ModelName[];
+  ms: number;
+  /** Internal error text for the server log when the reply is a generic E0903. */
+  failure?: string;
+}
+
+export class Session {
+  /** One stable id per connection, 32 hex digits like the official service's. */
+  readonly jobId = randomUUID().replaceAll("-", "");
+  private models: ModelsConfig | undefined;
+  private streamWindowMs: number = STREAM_WINDOW.default;
+  /** Per-model state (e.g. face identities, audio context); never shared across sessions. */
+  private readonly state = new Map<ModelName, SessionState>();
+  private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+  private pendingBytes = 0;
+
+  constructor(private readonly options: SessionOptions) {}
+
+  get pendingCount(): number {
+    return this.pending;
+  }
+
+  /** Queues a raw frame; resolves with its reply once every earlier message has been answered. */
+  handle(frame: string): Promise<MessageOutcome> {
+    // Over the limit, the frame itself is dropped now and only its payload_id waits in line for
+    // its turn, so a flooding client cannot make the server buffer without bound.
+    // Bytes count too: 1024 waiting frames of 32 MB each would be 32 GB.
+    const overBytes = this.pendingBytes > 0 && this.pendingBytes + frame.length > (this.options.maxPendingBytes ?? Infinity);
+    const rejected = this.pending >= this.options.maxPending || overBytes ? { payloadId: payloadIdOf(frame) } : undefined;
+    let body: string | undefined = rejected ? undefined : frame;
+    const bytes = rejected ? 0 : frame.length;
+    this.pending++;
+    this.pendingBytes += bytes;
+    const run = async (): Promise<MessageOutcome> => {
+      try {
+        if (rejected || body === undefined) {
+          return { reply: errorReply(overloadError(), rejected?.payloadId), models: [], ms: 0 };
+        }
+        // A client that does not read its replies stops getting new ones computed.
+        await this.options.writable?.();
+        const start = performance.now();
+        const text = body;
+        body = undefined;
+        const outcome = await this.process(text);
+        return { ...outcome, ms: performance.now() - start };
+      } finally {
+        this.pending--;
+        this.pendingBytes -= bytes;
+      }
+    };
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async process(frame: string): Promise<Omit<MessageOutcome, "ms">> {
+    let json: unknown;
+    try {
+      json = JSON.parse(frame);
+    } catch (err) {
+      return { reply: errorReply(new ProtocolError(ErrorCode.InvalidJson, `Failed to parse the request as JSON: ${(err as Error).message}`)), models: [] };
+    }
+    const payloadId = payloadIdOf(json);
+    try {
+      return await this.processRequest(json, payloadId);
+    } catch (err) {
+      // Internal failures reach the client as a generic E0903 (no paths or stack details); the
+      // detail goes to the server log through `failure`.
+      const internal = !(err instanceof ProtocolError);
+      const error = internal
+        ? new ProtocolError(ErrorCode.InferenceFailed, "The model failed on this input. The connection is still usable; details are in the server log.")
+        : err;
+      const reply = errorReply(error, payloadId);
+      if (wantsJobDetails(json)) reply.job_details = { job_id: this.jobId };
+      return internal ? { reply, models: [], failure: err instanceof Error ? err.message : String(err) } : { reply, models: [] };
+    }
+  }
+
+  private async processRequest(json: unknown, payloadId: string | undefined): Promise<{ reply: Reply; models: ModelName[] }> {
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      throw new ProtocolError(ErrorCode.InvalidPayload, "The request must be a JSON object.");
+    }
+    const parsed = StreamRequest.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? issue.path.join(".") : "payload";
+      throw new ProtocolError(ErrorCode.InvalidPayload, `Invalid field '${where}': ${issue?.message ?? "bad value"}.`);
+    }
+    const req = parsed.data;
+    if (req.stream_window_ms != null) this.streamWindowMs = req.stream_window_ms;
+    if (req.reset_stream) this.resetStream();
+    if (req.models != null) this.models = req.models;
+
+    const reply: PredictionsReply = {};
+    if (payloadId !== undefined) reply.payload_id = payloadId;
+    if (req.job_details) reply.job_details = { job_id: this.jobId };
+
+    if (req.data == null) {
+      if (req.reset_stream || req.job_details) return { reply, models: [] };
+      throw new ProtocolError(ErrorCode.InvalidPayload, "The payload has no 'data' to measure.");
+    }
+    const models = enabledModels(req.models ?? this.models);
+    if (models.length === 0) {
+      throw new ProtocolError(ErrorCode.InvalidPayload, "No models configured: send a 'models' object such as {\"language\": {}} with the first message.");
+    }
+    const config = (req.models ?? this.models) as ModelsConfig;
+    const media = await intake({ data: req.data, rawText: req.raw_text ?? false, models }, this.options.limits);
+    const missing = models.find((m) => !isAvailable(m));
+    if (missing) throw new ProtocolError(ErrorCode.ModelUnavailable, messages.modelUnavailable(missing));
+
+    const results = await Promise.all(models.map((model) => this.runModel(model, media, config[model])));
+    models.forEach((model, i) => {
+      const r = results[i];
+      if (!r) return;
+      const block: { predictions: unknown[]; warning?: string; code?: string } = { predictions: r.predictions };
+      if (r.warning) {
+        block.warning = r.warning.message;
+        block.code = r.warning.code;
+      }
+      (reply as Record<string, unknown>)[model] = block;
+    });
+    return { reply, models };
+  }
+
+  private async runModel(model: ModelName, media: Media, config: unknown) {
+    const input = toModelInput(media);
+    const state = this.state.get(model) ?? {};
+    const out = await this.options.pool.run({
+      model,
+      input,
+      config: config ?? {},
+      state: { ...state, streamWindowMs: this.streamWindowMs },
+    });
+    this.state.set(model, out.state);
+    if (out.error) throw new ProtocolError(out.error.code as ErrorCode, out.error.message);
+    return out.result;
+  }
+
+  /** Drops audio context; face identities survive, as the protocol says. */
+  private resetStream(): void {
+    for (const [model, state] of this.state) {
+      if (model === "prosody" || model === "burst") this.state.set(model, {});
+      else delete state.audio;
+    }
+  }
+}
+
+function toModelInput(media: Media): ModelInput {
+  switch (media.kind) {
+    case "text":
+      return { kind: "text", text: media.text };
+    case "facemesh":
+      return { kind: "facemesh", faces: media.faces };
+    case "image":
+      return { kind: "image", bytes: media.bytes };
+    default:
+      // Audio and video decoding arrive with the audio models. Audio-only models are refused
+      // earlier (E0901), but face takes video too, so a face request on a video lands here.
+      throw new ProtocolError(
+        ErrorCode.ModelUnavailable,
+        `Decoding ${media.kind} is not available in this build of Open Expression.${media.kind === "video" ? " Send video frames as images instead." : ""}`,
+      );
+  }
+}
+
+function enabledModels(config: ModelsConfig | null | undefined): ModelName[] {
+  if (!config) return [];
+  return MODEL_NAMES.filter((m) => config[m] != null);
+}
+
+function payloadIdOf(json: unknown): string | undefined {
+  if (typeof json === "string") {
+    // Overloaded frames are not parsed in full; a cheap look for the id keeps the reply matched.
+    const m = /"payload_id"\s*:\s*"((?:[^"\\]|\\.){0,256})"/.exec(json);
+    if (!m?.[1]) return undefined;
+    try {
+      return JSON.parse(`"${m[1]}"`) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof json === "object" && json !== null && "payload_id" in json) {
+    const id = (json as { payload_id: unknown }).payload_id;
+    return typeof id === "string" ? id : undefined;
+  }
+  return undefined;
+}
+
+function wantsJobDetails(json: unknown): boolean {
+  return typeof json === "object" && json !== null && (json as { job_details?: unknown }).job_details === true;
+}
+
+function overloadError(): ProtocolError {
+  return new ProtocolError(ErrorCode.Overloaded, "Too many messages are waiting on this connection; this one was not processed. Wait for replies before sending more.");
+}
+
+export function errorReply(error: ProtocolError, payloadId?: string): ErrorReply {
+  const reply: ErrorReply = { error: error.message, code: error.code };
+  if (payloadId !== undefined) reply.payload_id = payloadId;
+  return reply;
+}

@@ -1,0 +1,25 @@
+/**
+ * Starts a real server (real sockets, real worker pool, real models) on a free loopback port.
+ * Tests share this instead of hand-rolling servers, so they all exercise the same code path.
+ */
+import { createLogger, loadConfig, startServer, type RunningServer, type ServerConfig } from "../../src/server/index.js";
+import type { MediaLimits } from "../../src/media/limits.js";
+
+export type TestServerOptions = Partial<Omit<ServerConfig, "limits">> & { limits?: Partial<MediaLimits> };
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<RunningServer> {
+  const config = loadConfig({ port: 0, threads: 2, logLevel: process.env.TEST_LOG_LEVEL ?? "silent", ...options }, {});
+  const server = await startServer(config, createLogger(config.logLevel));
+  await waitReady(server.url);
+  return server;
+}
+
+export async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`server at ${url} not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
