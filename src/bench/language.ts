@@ -5,6 +5,7 @@
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { languageModel } from "../models/language/index.js";
+import { echoFloor } from "./echo-floor.js";
 import { spawnServer } from "./server-process.js";
 import { summarize, type Summary } from "./stats.js";
 
@@ -15,6 +16,8 @@ export interface LanguageBench {
   input: { text: string; words: number; granularity: string };
   bareModelMs: Summary;
   endToEndMs: Summary;
+  /** A bare ws echo of the same frame: the socket's share of the end-to-end time. */
+  transportFloorMs: Summary;
   throughput: { connections: number; inFlightPerConnection: number; seconds: number; messages: number; perSecond: number; errors: number; latencyMs: Summary };
   ratioE2eToBare: number;
 }
@@ -93,6 +96,7 @@ async function throughput(url: string, connections: number, depth: number, secon
 export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<LanguageBench> {
   const n = opts.quick ? 500 : 3000;
   const bareModelMs = await bareModel(n);
+  const transportFloorMs = await echoFloor(JSON.stringify({ models: CONFIG, raw_text: true, data: SENTENCE }), n);
   const server = await spawnServer(["--log-level", "info"]);
   try {
     const endToEndMs = await endToEnd(server.streamUrl, n);
@@ -101,6 +105,7 @@ export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<Lan
       input: { text: SENTENCE, words: SENTENCE.split(/\s+/).length, granularity: "sentence" },
       bareModelMs,
       endToEndMs,
+      transportFloorMs,
       throughput: tp,
       ratioE2eToBare: Math.round((endToEndMs.p50 / bareModelMs.p50) * 100) / 100,
     };

@@ -43,7 +43,10 @@ function print(name: string, result: unknown): void {
   console.log(`|${"-".repeat(46)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(10)}|`);
   console.log(row("bare model, in process", r.bareModelMs));
   console.log(row("end to end, 1 connection, loopback", r.endToEndMs));
+  console.log(row("transport floor (bare ws echo, same frame)", r.transportFloorMs));
   console.log(row(`under load, ${r.throughput.connections} connections x ${r.throughput.inFlightPerConnection} in flight`, r.throughput.latencyMs));
   console.log(`throughput: ${r.throughput.perSecond} messages/s (${r.throughput.messages} in ${r.throughput.seconds} s, ${r.throughput.errors} errors)`);
-  console.log(`end-to-end p50 / bare model p50: ${r.ratioE2eToBare}x`);
+  console.log(`end-to-end p50 / bare model p50: ${r.ratioE2eToBare}x (target 1.5x)`);
+  const ours = r.endToEndMs.p50 - r.transportFloorMs.p50;
+  console.log(`server overhead above the transport floor, p50: ${ours.toFixed(3)} ms (model ${r.bareModelMs.p50.toFixed(3)} ms of it)`);
 }

@@ -1,0 +1,40 @@
+/**
+ * The transport floor: round-trip time of the same frame through a bare `ws` echo server in
+ * another process. No server of ours can answer faster than this, so it tells how much of the
+ * end-to-end time is ours (validation, sniffing, the worker hop) and how much is the socket.
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { performance } from "node:perf_hooks";
+import WebSocket from "ws";
+import { packageRoot } from "../models/assets.js";
+import { summarize, type Summary } from "./stats.js";
+
+const ECHO_SERVER = `
+const { WebSocketServer } = require("ws");
+const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+wss.on("listening", () => console.log(wss.address().port));
+wss.on("connection", (ws) => ws.on("message", (data) => ws.send(data.toString())));
+`;
+
+export async function echoFloor(frame: string, iterations: number): Promise<Summary> {
+  const child = spawn(process.execPath, ["-e", ECHO_SERVER], { cwd: packageRoot, stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const port = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const once = () =>
+      new Promise<number>((resolve) => {
+        const t = performance.now();
+        ws.once("message", () => resolve(performance.now() - t));
+        ws.send(frame);
+      });
+    for (let i = 0; i < 300; i++) await once();
+    const samples: number[] = [];
+    for (let i = 0; i < iterations; i++) samples.push(await once());
+    ws.close(1000);
+    return summarize(samples);
+  } finally {
+    child.kill();
+  }
+}
