@@ -5,10 +5,9 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { performance } from "node:perf_hooks";
-import WebSocket from "ws";
 import { packageRoot } from "../models/assets.js";
-import { summarize, type Summary } from "./stats.js";
+import { measureRoundTrips } from "./round-trip.js";
+import type { Summary } from "./stats.js";
 
 const ECHO_SERVER = `
 const { WebSocketServer } = require("ws");
@@ -21,19 +20,7 @@ export async function echoFloor(frame: string, iterations: number): Promise<Summ
   const child = spawn(process.execPath, ["-e", ECHO_SERVER], { cwd: packageRoot, stdio: ["ignore", "pipe", "inherit"] });
   try {
     const port = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`);
-    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
-    const once = () =>
-      new Promise<number>((resolve) => {
-        const t = performance.now();
-        ws.once("message", () => resolve(performance.now() - t));
-        ws.send(frame);
-      });
-    for (let i = 0; i < 300; i++) await once();
-    const samples: number[] = [];
-    for (let i = 0; i < iterations; i++) samples.push(await once());
-    ws.close(1000);
-    return summarize(samples);
+    return await measureRoundTrips(`ws://127.0.0.1:${port}`, frame, iterations);
   } finally {
     child.kill();
   }

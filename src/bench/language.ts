@@ -3,14 +3,15 @@
  * throughput with concurrent connections, for a 20-word sentence at sentence granularity.
  */
 import { performance } from "node:perf_hooks";
-import WebSocket from "ws";
 import { languageModel } from "../models/language/index.js";
 import { echoFloor } from "./echo-floor.js";
+import { measureRoundTrips, openSocket } from "./round-trip.js";
 import { spawnServer } from "./server-process.js";
 import { summarize, type Summary } from "./stats.js";
 
 export const SENTENCE = "I am really grateful for your help today, it honestly made me feel so much calmer and happier than before.";
 const CONFIG = { language: { granularity: "sentence" } };
+const FRAME = JSON.stringify({ models: CONFIG, raw_text: true, data: SENTENCE });
 
 export interface LanguageBench {
   input: { text: string; words: number; granularity: string };
@@ -35,35 +36,10 @@ async function bareModel(iterations: number): Promise<Summary> {
   return summarize(samples);
 }
 
-function open(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once("open", () => resolve(ws));
-    ws.once("error", reject);
-  });
-}
-
-/** One request at a time on one connection: the latency a single client sees. */
-async function endToEnd(url: string, iterations: number): Promise<Summary> {
-  const ws = await open(url);
-  const frame = JSON.stringify({ models: CONFIG, raw_text: true, data: SENTENCE });
-  const once = () =>
-    new Promise<number>((resolve) => {
-      const t = performance.now();
-      ws.once("message", () => resolve(performance.now() - t));
-      ws.send(frame);
-    });
-  for (let i = 0; i < 300; i++) await once();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) samples.push(await once());
-  ws.close(1000);
-  return summarize(samples);
-}
-
 /** Closed loop: each connection keeps `depth` messages in flight for `seconds`. */
 async function throughput(url: string, connections: number, depth: number, seconds: number) {
-  const sockets = await Promise.all(Array.from({ length: connections }, () => open(url)));
-  const frame = JSON.stringify({ models: CONFIG, raw_text: true, data: SENTENCE });
+  const sockets = await Promise.all(Array.from({ length: connections }, () => openSocket(url)));
+  const frame = FRAME;
   const latencies: number[] = [];
   let messages = 0;
   let errors = 0;
@@ -96,10 +72,10 @@ async function throughput(url: string, connections: number, depth: number, secon
 export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<LanguageBench> {
   const n = opts.quick ? 500 : 3000;
   const bareModelMs = await bareModel(n);
-  const transportFloorMs = await echoFloor(JSON.stringify({ models: CONFIG, raw_text: true, data: SENTENCE }), n);
+  const transportFloorMs = await echoFloor(FRAME, n);
   const server = await spawnServer(["--log-level", "info"]);
   try {
-    const endToEndMs = await endToEnd(server.streamUrl, n);
+    const endToEndMs = await measureRoundTrips(server.streamUrl, FRAME, n);
     const tp = await throughput(server.streamUrl, 16, 4, opts.quick ? 3 : 10);
     return {
       input: { text: SENTENCE, words: SENTENCE.split(/\s+/).length, granularity: "sentence" },
