@@ -10,7 +10,7 @@ import { detectFaces, loadFaceRuntime } from "../src/models/face/index.js";
 import { meshFeatures } from "../src/models/facemesh/features.js";
 import type { RunningServer } from "../src/server/index.js";
 import { startTestServer } from "./helpers/server.js";
-import { b64, Conn, sample } from "./face-support.js";
+import { b64, Conn, sample } from "./helpers/face.js";
 
 let server: RunningServer;
 let conn: Conn;

@@ -11,7 +11,7 @@ import { decodeImage } from "../src/media/image.js";
 import type { RunningServer } from "../src/server/index.js";
 import { FACE_EMOTION_LABELS } from "../src/models/face/emotion.js";
 import { startTestServer } from "./helpers/server.js";
-import { b64, Conn, ferPng, flatPng, noisePng, reframe, sample, SAMPLE_FACES, type Reply } from "./face-support.js";
+import { b64, Conn, ferPng, flatPng, noisePng, reframe, sample, SAMPLE_FACES, type Reply } from "./helpers/face.js";
 
 let server: RunningServer;
 let conn: Conn;

@@ -12,15 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { StreamClient } from "hume/expressionMeasurement/stream";
-import * as serialization from "hume/serialization";
 import { packageRoot, weightsPath } from "../src/models/assets.js";
 import { isAvailable } from "../src/models/registry.js";
 import type { RunningServer } from "../src/server/index.js";
 import { facemesh } from "./fixtures/media.js";
+import { openHumeStream, strictParse, type Reply } from "./helpers/hume.js";
 import { startTestServer } from "./helpers/server.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Reply = Record<string, any>;
 
 const API_KEY = "local-dev-key";
 const HEX32 = /^[0-9a-f]{32}$/;
@@ -43,43 +41,11 @@ function assertEmotions(emotions: Reply[]): void {
   for (const e of emotions) assert.ok(typeof e.score === "number" && Number.isFinite(e.score), `${e.name}: ${e.score}`);
 }
 
-/** Strict parse with the client's schema: unknown keys fail, wrong types fail. */
-function strictParse(raw: string): Reply {
-  const parsed = serialization.expressionMeasurement.stream.SubscribeEvent.parse(JSON.parse(raw));
-  assert.ok(parsed.ok, `SubscribeEvent.parse: ${JSON.stringify(parsed.ok ? null : parsed.errors)} for ${raw.slice(0, 200)}`);
-  return parsed.value as Reply;
-}
 
 describe("hume@0.15.17 StreamClient (Fern-generated, baseUrl)", () => {
   test("text, a base64 text file, an error, reset_stream and job_details round-trip through the client's schemas", async () => {
-    const client = new StreamClient({ baseUrl: streamBase() });
-    const socket = await client.connect({ "X-Hume-Api-Key": API_KEY, reconnectAttempts: 0 });
-    const parsed: Reply[] = [];
-    const raw: string[] = [];
-    const errors: Error[] = [];
-    let wake: (() => void) | undefined;
-    socket.on("message", (msg) => {
-      parsed.push(msg as Reply);
-      wake?.();
-    });
-    socket.on("error", (err) => errors.push(err));
-    socket.socket.addEventListener("message", (event: { data: unknown }) => {
-      raw.push(String(event.data));
-    });
-    await socket.waitForOpen();
-
-    const next = async (): Promise<{ msg: Reply; raw: string }> => {
-      const deadline = Date.now() + 15_000;
-      while (parsed.length === 0) {
-        assert.ok(Date.now() < deadline, "reply within 15 s");
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 100);
-        });
-      }
-      return { msg: parsed.shift()!, raw: raw.shift()! };
-    };
-
+    const stream = await openHumeStream(streamBase(), API_KEY);
+    const { socket, next, errors } = stream;
     try {
       // 1) text, sentence granularity, sentiment
       socket.sendPublish({
@@ -143,7 +109,7 @@ describe("hume@0.15.17 StreamClient (Fern-generated, baseUrl)", () => {
       assert.equal(again.msg.language.predictions[0].text, "Great work!");
 
       assert.deepEqual(errors, [], "no socket errors");
-      assert.equal(parsed.length, 0, "exactly one reply per message");
+      assert.equal(stream.queued, 0, "exactly one reply per message");
     } finally {
       socket.close();
     }

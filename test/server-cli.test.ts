@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { after, test } from "node:test";
-import WebSocket from "ws";
+import { Conn, handshakeStatus } from "./helpers/conn.js";
 import { packageRoot } from "../src/models/assets.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -83,32 +83,16 @@ async function stop(s: Serve): Promise<number | null> {
   return s.exited;
 }
 
-function handshake(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once("open", () => {
-      ws.close(1000);
-      resolve(101);
-    });
-    ws.once("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once("error", reject);
-  });
-}
+/** 101 when the handshake upgraded, the HTTP status when it was refused. */
+const handshake = (url: string, headers: Record<string, string> = {}) => handshakeStatus(url, { headers });
 
-function ask(url: string, message: unknown, headers: Record<string, string> = {}): Promise<LogLine> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once("open", () => ws.send(JSON.stringify(message)));
-    ws.once("message", (data) => {
-      resolve(JSON.parse(String(data)) as LogLine);
-      ws.close(1000);
-    });
-    ws.once("error", reject);
-  });
+async function ask(url: string, message: unknown, headers: Record<string, string> = {}): Promise<LogLine> {
+  const conn = await Conn.open(url, { headers });
+  try {
+    return (await conn.ask(message)) as LogLine;
+  } finally {
+    conn.close();
+  }
 }
 
 async function freePort(): Promise<number> {

@@ -14,92 +14,10 @@ import { InferencePool } from "../src/inference/pool.js";
 import type { ModelName, ProtocolError } from "../src/protocol/index.js";
 import { ConfigError, createLogger, loadConfig, startServer, type RunningServer } from "../src/server/index.js";
 import { b64, facemesh, noise, png, pngHeader, wav, webmHeader } from "./fixtures/media.js";
+import { Conn, handshakeStatus, type Reply } from "./helpers/conn.js";
 import { startTestServer } from "./helpers/server.js";
 
 // ------------------------------------------------------------------------------------ client
-
-// Replies are checked field by field; `any` keeps those checks readable.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Reply = Record<string, any>;
-
-interface Closed {
-  code: number;
-  reason: string;
-}
-
-/** A raw `ws` client that queues every reply frame; `ask` sends one message and awaits one reply. */
-class Conn {
-  private readonly queue: Reply[] = [];
-  private readonly waiters: ((r: Reply) => void)[] = [];
-  readonly closed: Promise<Closed>;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on("message", (data, isBinary) => {
-      assert.equal(isBinary, false, "replies are text frames");
-      const reply = JSON.parse(String(data)) as Reply;
-      const waiter = this.waiters.shift();
-      if (waiter) waiter(reply);
-      else this.queue.push(reply);
-    });
-    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
-  }
-
-  static open(url: string, options?: WebSocket.ClientOptions): Promise<Conn> {
-    const ws = new WebSocket(url, options);
-    return new Promise((resolve, reject) => {
-      ws.once("open", () => resolve(new Conn(ws)));
-      ws.once("error", reject);
-    });
-  }
-
-  send(message: unknown): void {
-    this.ws.send(typeof message === "string" || Buffer.isBuffer(message) ? message : JSON.stringify(message));
-  }
-
-  next(timeoutMs = 15_000): Promise<Reply> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push((r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-    });
-  }
-
-  ask(message: unknown): Promise<Reply> {
-    this.send(message);
-    return this.next();
-  }
-
-  /** Nothing more arrives within `ms` (no stray extra reply). */
-  async assertQuiet(ms = 150): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
-    assert.deepEqual(this.queue, [], "no unsolicited frames");
-  }
-
-  close(): void {
-    this.ws.close(1000);
-  }
-}
-
-/** HTTP status of a WebSocket handshake: 101 when it upgraded, the refusal status otherwise. */
-function handshakeStatus(url: string, options?: WebSocket.ClientOptions): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options);
-    ws.once("open", () => {
-      ws.close(1000);
-      resolve(101);
-    });
-    ws.once("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once("error", (err) => reject(err));
-  });
-}
 
 /** Raw bytes on a TCP socket; resolves with whatever the server wrote before closing. */
 function rawRequest(port: number, text: string): Promise<string> {
@@ -289,7 +207,12 @@ describe("errors: each answers one message and leaves the connection usable", ()
     await expectError(conn, { models: { language: {} }, data: "QUJD=A", payload_id: id("bad-padding") }, "E0201");
   });
 
-  test("E0202 (no audio signal) cannot be produced in this build", { skip: "needs the audio decoder that arrives with the prosody/burst models; until then audio answers E0901" }, () => {});
+  test("E0202: audio models on audio with no samples; checked before E0901", async () => {
+    await expectError(conn, { models: { prosody: {} }, data: b64(wav(0)), payload_id: id("empty-wav") }, "E0202", (e) => assert.match(e, /No audio signal/));
+    await expectError(conn, { models: { burst: {} }, data: b64(wav(0)), payload_id: id("empty-wav-burst") }, "E0202");
+    // A quiet tone is a signal: it passes (and the model, or its absence, answers).
+    await expectNotError(conn, { models: { prosody: {} }, data: b64(wav(1)), payload_id: id("tone") }, "E0202");
+  });
 
   test("E0203: audio longer than 5000 ms (duration from the WAV header), and not at 4 s", async () => {
     await expectError(conn, { models: { prosody: {} }, data: b64(wav(6)), payload_id: id("long-wav") }, "E0203", (e) => assert.match(e, /5000 milliseconds/));
@@ -302,10 +225,8 @@ describe("errors: each answers one message and leaves the connection usable", ()
     await expectError(conn, { models: { face: {} }, data: b64(webmHeader(120_000)), payload_id: id("long-video") }, "E0204", (e) =>
       assert.match(e, /60000 milliseconds/),
     );
-    // Within the limit: video is not decoded in this build (whether or not face is), which says so.
-    await expectError(conn, { models: { face: {} }, data: b64(webmHeader(2_000)), payload_id: id("short-video") }, "E0901", (e) =>
-      assert.match(e, isAvailable("face") ? /video/ : /'face'/),
-    );
+    // Within the limit, the header alone (no tracks, no frames) gets to the decoder, which fails.
+    await expectError(conn, { models: { face: {} }, data: b64(webmHeader(2_000)), payload_id: id("short-video") }, "E0200", (e) => assert.match(e, /video/));
     await expectError(conn, { models: { language: {} }, data: b64(webmHeader(2_000)), payload_id: id("lang-video") }, "E0102", (e) => assert.match(e, /'video'/));
   });
 

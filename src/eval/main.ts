@@ -2,6 +2,8 @@
 const evaluators: Record<string, () => Promise<(argv: string[]) => Promise<void>>> = {
   language: async () => (await import("./language.js")).evalLanguage,
   face: async () => (await import("./face.js")).evalFace,
+  prosody: async () => (await import("./prosody.js")).evalProsody,
+  burst: async () => (await import("./burst.js")).evalBurst,
 };
 
 const [model, ...rest] = process.argv.slice(2);

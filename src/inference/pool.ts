@@ -61,6 +61,14 @@ export class InferencePool {
     }
   }
 
+  /**
+   * Speech regions of 16 kHz mono audio from Silero VAD, shifted by `offsetSec` (stream time).
+   * A worker task like a model's, so the VAD never runs on the event loop.
+   */
+  async speech(samples: Float32Array, offsetSec: number): Promise<{ begin: number; end: number }[]> {
+    return (await this.piscina.run({ samples, offsetSec }, { name: "vad" })) as { begin: number; end: number }[];
+  }
+
   get queueSize(): number {
     return this.piscina.queueSize;
   }

@@ -4,6 +4,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { loadModel, type AnyModel } from "../models/registry.js";
+import { detectSpeech, type Region } from "../models/vad/silero.js";
 import { ProtocolError, type ModelName } from "../protocol/index.js";
 import type { InferenceResult, InferenceTask } from "./task.js";
 
@@ -24,6 +25,11 @@ function model(name: ModelName): Promise<AnyModel> {
 export async function warm(names: ModelName[]): Promise<string[]> {
   await Promise.all(names.map(model));
   return names;
+}
+
+/** Silero VAD over one message's audio window (16 kHz mono); regions in stream time. */
+export async function vad(task: { samples: Float32Array; offsetSec: number }): Promise<Region[]> {
+  return detectSpeech(task.samples, task.offsetSec);
 }
 
 export default async function run(task: InferenceTask): Promise<InferenceResult> {

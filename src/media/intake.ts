@@ -1,7 +1,8 @@
 /**
  * Turns a request's `data` into decoded media, checked against the requested models and the
- * limits. Everything here is cheap (headers only); pixel and sample decoding happens in the
- * models' workers, so a decompression bomb is refused before it costs anything.
+ * limits. Everything here is cheap (headers, plus an ffmpeg stream listing for video
+ * containers); pixels and samples are decoded later under their own limits (audio.ts, video.ts),
+ * so a decompression bomb is refused before it costs anything.
  */
 import { imageSize } from "image-size";
 import { parseBuffer } from "music-metadata";
@@ -15,6 +16,8 @@ import {
 } from "../protocol/index.js";
 import { decodeBase64, isBase64, stripDataUrl } from "./base64.js";
 import { validateFacemesh } from "./facemesh.js";
+import { DURATION_TOLERANCE_MS } from "./audio.js";
+import { probeMedia } from "./ffmpeg.js";
 import type { MediaLimits } from "./limits.js";
 import { decodeText, parseFacemeshJson, sniff } from "./sniff.js";
 
@@ -71,8 +74,9 @@ async function decode(req: IntakeRequest, limits: MediaLimits): Promise<Media> {
       return { kind: "image", bytes, mime: sniffed.mime ?? "image", ...size };
     }
     case "audio":
+      return { kind: "audio", bytes, mime: sniffed.mime ?? "audio", ...(await readDuration(bytes, sniffed.mime)) };
     case "video":
-      return { kind: sniffed.kind, bytes, mime: sniffed.mime ?? sniffed.kind, ...(await readDuration(bytes, sniffed.mime)) };
+      return sniffVideo(bytes, sniffed.mime ?? "video", limits);
   }
 }
 
@@ -95,6 +99,19 @@ function readImageSize(bytes: Uint8Array): { width: number; height: number } {
   } catch {
     throw new ProtocolError(ErrorCode.UnknownMediaFormat, "The image header could not be read.");
   }
+}
+
+/**
+ * A "video" container may hold sound only: file-type calls MediaRecorder's audio-only WebM (and
+ * some M4A) video. ffmpeg's stream list decides. When ffmpeg cannot read the container, it stays
+ * video and the decoder reports the failure (E0200) after the cheap header-level limits.
+ */
+async function sniffVideo(bytes: Uint8Array, mime: string, limits: MediaLimits): Promise<Media> {
+  const header = await readDuration(bytes, mime);
+  const probe = await probeMedia(bytes, limits.decodeTimeoutMs).catch(() => undefined);
+  const durationMs = header.durationMs ?? (probe?.durationSec !== undefined ? probe.durationSec * 1000 : undefined);
+  const kind = probe && !probe.video && probe.hasAudio ? "audio" : "video";
+  return { kind, bytes, mime, ...(durationMs !== undefined ? { durationMs } : {}) };
 }
 
 async function readDuration(bytes: Uint8Array, mime: string | undefined): Promise<{ durationMs?: number }> {
@@ -122,11 +139,12 @@ async function enforceLimits(media: Media, limits: MediaLimits): Promise<void> {
         throw new ProtocolError(ErrorCode.ImageTooLarge, messages.imageTooLarge(limits.maxImageWidth, limits.maxImageHeight));
       }
       return;
+    // The same slack as on decoded samples: a 5.000 s clip in MP3 states 5.04 s (encoder padding).
     case "audio":
-      if ((media.durationMs ?? 0) > limits.maxAudioMs) throw new ProtocolError(ErrorCode.AudioTooLong, messages.audioTooLong(limits.maxAudioMs));
+      if ((media.durationMs ?? 0) > limits.maxAudioMs + DURATION_TOLERANCE_MS) throw new ProtocolError(ErrorCode.AudioTooLong, messages.audioTooLong(limits.maxAudioMs));
       return;
     case "video":
-      if ((media.durationMs ?? 0) > limits.maxVideoMs) throw new ProtocolError(ErrorCode.VideoTooLong, messages.videoTooLong(limits.maxVideoMs));
+      if ((media.durationMs ?? 0) > limits.maxVideoMs + DURATION_TOLERANCE_MS) throw new ProtocolError(ErrorCode.VideoTooLong, messages.videoTooLong(limits.maxVideoMs));
       return;
     case "facemesh":
       return;

@@ -7,6 +7,10 @@ export interface MediaLimits {
   maxImageWidth: number;
   maxImageHeight: number;
   maxFacemeshFaces: number;
+  /** Wall-clock limit of one ffmpeg run (probe, audio decode, frame extraction); beyond it, E0200. */
+  decodeTimeoutMs: number;
+  /** Frames of one video message sent to the face model; later frames are not measured. */
+  maxVideoFrames: number;
 }
 
 export const DEFAULT_LIMITS: MediaLimits = {
@@ -18,4 +22,7 @@ export const DEFAULT_LIMITS: MediaLimits = {
   maxImageWidth: 3_000,
   maxImageHeight: 3_000,
   maxFacemeshFaces: 10,
+  decodeTimeoutMs: 10_000,
+  // 60 s at the default fps_pred of 3 is 180 frames; 300 leaves room for higher rates.
+  maxVideoFrames: 300,
 };

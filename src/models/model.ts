@@ -12,8 +12,31 @@ export interface EmotionScore {
 /** Decoded input handed to a model. Which kinds a model accepts is declared in `accepts`. */
 export type ModelInput =
   | { kind: "text"; text: string }
-  | { kind: "image"; bytes: Uint8Array }
-  | { kind: "audio"; samples: Float32Array; sampleRate: number }
+  | {
+      kind: "image";
+      bytes: Uint8Array;
+      /** Frame number within a video message; absent (0 on the wire) for a still image. */
+      frame?: number;
+      /** Seconds from the start of the video; absent (null on the wire) for a still image. */
+      time?: number;
+    }
+  | {
+      /**
+       * One message's audio in stream time (seconds of audio received on the connection since
+       * it opened or since the last reset_stream). Audio models report predictions whose
+       * `time {begin, end}` overlaps the new audio [newSec, startSec + samples.length / sampleRate].
+       */
+      kind: "audio";
+      /** Mono samples: window context from earlier messages, then this message's new audio. */
+      samples: Float32Array;
+      sampleRate: number;
+      /** stream time (s) of samples[0] */
+      startSec: number;
+      /** stream time (s) where this message's new audio begins; samples before it are context from earlier messages */
+      newSec: number;
+      /** speech/non-speech regions from Silero VAD over `samples`, in stream time */
+      speech: { begin: number; end: number }[];
+    }
   | { kind: "facemesh"; faces: number[][][] };
 
 export type InputKind = ModelInput["kind"];

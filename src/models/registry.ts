@@ -13,6 +13,8 @@ const loaders: Partial<Record<ModelName, () => Promise<AnyModel>>> = {
   language: async () => (await import("./language/index.js")).languageModel,
   face: async () => (await import("./face/index.js")).faceModel,
   facemesh: async () => (await import("./facemesh/index.js")).facemeshModel,
+  prosody: async () => (await import("./prosody/index.js")).prosodyModel,
+  burst: async () => (await import("./burst/index.js")).burstModel,
 };
 
 export function isAvailable(name: ModelName): boolean {

@@ -75,6 +75,8 @@ export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = p
     maxImageWidth: int(env, "OPEN_EXPRESSION_MAX_IMAGE_WIDTH"),
     maxImageHeight: int(env, "OPEN_EXPRESSION_MAX_IMAGE_HEIGHT"),
     maxFacemeshFaces: int(env, "OPEN_EXPRESSION_MAX_FACEMESH_FACES"),
+    decodeTimeoutMs: int(env, "OPEN_EXPRESSION_DECODE_TIMEOUT_MS"),
+    maxVideoFrames: int(env, "OPEN_EXPRESSION_MAX_VIDEO_FRAMES"),
   };
   const keys = [
     ...(env.OPEN_EXPRESSION_API_KEYS ?? "").split(",").map((k) => k.trim()).filter(Boolean),

@@ -4,7 +4,9 @@
  * reply overtake an earlier one, while other connections proceed in parallel on the pool.
  */
 import { randomUUID } from "node:crypto";
-import type { SessionState } from "../models/model.js";
+import type { ModelResult, SessionState } from "../models/model.js";
+import { AUDIO_SAMPLE_RATE, AudioStream, decodeSound } from "../media/audio.js";
+import { extractFrames, type VideoFrame } from "../media/video.js";
 import { isAvailable } from "../models/registry.js";
 import { intake, type Media } from "../media/intake.js";
 import type { MediaLimits } from "../media/limits.js";
@@ -13,6 +15,9 @@ import {
   MODEL_NAMES,
   ProtocolError,
   STREAM_WINDOW,
+  WarningCode,
+  type FaceConfig,
+  type FacePrediction,
   StreamRequest,
   messages,
   type ErrorReply,
@@ -53,6 +58,8 @@ export class Session {
   private streamWindowMs: number = STREAM_WINDOW.default;
   /** Per-model state (e.g. face identities, audio context); never shared across sessions. */
   private readonly state = new Map<ModelName, SessionState>();
+  /** Audio context and stream time for the audio models (README "Audio time"). */
+  private readonly audio = new AudioStream();
   private tail: Promise<unknown> = Promise.resolve();
   private pending = 0;
   private pendingBytes = 0;
@@ -148,10 +155,22 @@ export class Session {
     }
     const config = (req.models ?? this.models) as ModelsConfig;
     const media = await intake({ data: req.data, rawText: req.raw_text ?? false, models }, this.options.limits);
+    // Decoding checks (E0200/E0202/E0203/E0204) come before E0901, so a client learns about its
+    // media even from a build that lacks the model.
+    const decoded = await decodeMedia(media, models, config, this.options.limits);
     const missing = models.find((m) => !isAvailable(m));
     if (missing) throw new ProtocolError(ErrorCode.ModelUnavailable, messages.modelUnavailable(missing));
 
-    const results = await Promise.all(models.map((model) => this.runModel(model, media, config[model])));
+    // Only audio that reaches the models enters the stream (and moves stream time).
+    const audio = decoded.sound ? await this.audioInput(decoded.sound) : undefined;
+    const results = await Promise.all(
+      models.map((model) => {
+        if (model === "face" && decoded.frames) return this.runFrames(decoded.frames, config.face);
+        const input = AUDIO_MODELS.has(model) ? audio : decoded.input;
+        if (!input) throw new Error(`no ${model} input for ${media.kind} media`);
+        return this.runModel(model, input, config[model]);
+      }),
+    );
     models.forEach((model, i) => {
       const r = results[i];
       if (!r) return;
@@ -165,8 +184,30 @@ export class Session {
     return { reply, models };
   }
 
-  private async runModel(model: ModelName, media: Media, config: unknown) {
-    const input = toModelInput(media);
+  /** This message's audio with the stream window's context and the VAD's speech regions. */
+  private async audioInput(sound: Float32Array): Promise<ModelInput> {
+    const window = this.audio.push(sound, this.streamWindowMs);
+    const speech = await this.options.pool.speech(window.samples, window.startSec);
+    return { kind: "audio", sampleRate: AUDIO_SAMPLE_RATE, ...window, speech };
+  }
+
+  /**
+   * Video frames through the face model. With identities on, frames go one after another (each
+   * frame's face ids build on the previous ones); otherwise a few at a time across the pool.
+   */
+  private async runFrames(frames: VideoFrame[], config: FaceConfig | null | undefined): Promise<ModelResult<unknown>> {
+    const batch = config?.identify_faces ? 1 : Math.max(1, this.options.pool.threads);
+    const predictions: unknown[] = [];
+    for (let i = 0; i < frames.length; i += batch) {
+      const slice = frames.slice(i, i + batch);
+      const results = await Promise.all(slice.map((f) => this.runModel("face", { kind: "image", bytes: f.bytes, frame: f.frame, time: f.time }, config)));
+      results.forEach((r, j) => predictions.push(...(r.predictions as FacePrediction[]).map((p) => inVideoPixels(p, slice[j]?.scale ?? 1))));
+    }
+    if (predictions.length > 0) return { predictions };
+    return { predictions: [], warning: { code: WarningCode.NoFaces, message: "No faces could be detected." } };
+  }
+
+  private async runModel(model: ModelName, input: ModelInput, config: unknown) {
     const state = this.state.get(model) ?? {};
     const out = await this.options.pool.run({
       model,
@@ -179,8 +220,9 @@ export class Session {
     return out.result;
   }
 
-  /** Drops audio context; face identities survive, as the protocol says. */
+  /** Drops audio context and restarts stream time at 0; face identities survive, as the protocol says. */
   private resetStream(): void {
+    this.audio.reset();
     for (const [model, state] of this.state) {
       if (model === "prosody" || model === "burst") this.state.set(model, {});
       else delete state.audio;
@@ -188,21 +230,42 @@ export class Session {
   }
 }
 
-function toModelInput(media: Media): ModelInput {
+/** Boxes found on a scaled-down frame, in the video's own pixels (what the client sent). */
+function inVideoPixels(p: FacePrediction, scale: number): FacePrediction {
+  if (scale === 1) return p;
+  const { x, y, w, h } = p.bbox;
+  return { ...p, bbox: { x: Math.round(x / scale), y: Math.round(y / scale), w: Math.round(w / scale), h: Math.round(h / scale) } };
+}
+
+const AUDIO_MODELS: ReadonlySet<ModelName> = new Set(["prosody", "burst"]);
+
+interface Decoded {
+  /** Model input for text, image and facemesh media. */
+  input?: ModelInput;
+  /** This message's new audio (16 kHz mono), when audio models were requested. */
+  sound?: Float32Array;
+  /** Sampled frames of a video, when face was requested. */
+  frames?: VideoFrame[];
+}
+
+/** Decodes what the requested models need; every decoding error is coded here. */
+async function decodeMedia(media: Media, models: readonly ModelName[], config: ModelsConfig, limits: MediaLimits): Promise<Decoded> {
   switch (media.kind) {
     case "text":
-      return { kind: "text", text: media.text };
+      return { input: { kind: "text", text: media.text } };
     case "facemesh":
-      return { kind: "facemesh", faces: media.faces };
+      return { input: { kind: "facemesh", faces: media.faces } };
     case "image":
-      return { kind: "image", bytes: media.bytes };
-    default:
-      // Audio and video decoding arrive with the audio models. Audio-only models are refused
-      // earlier (E0901), but face takes video too, so a face request on a video lands here.
-      throw new ProtocolError(
-        ErrorCode.ModelUnavailable,
-        `Decoding ${media.kind} is not available in this build of Open Expression.${media.kind === "video" ? " Send video frames as images instead." : ""}`,
-      );
+      return { input: { kind: "image", bytes: media.bytes } };
+    case "audio":
+      // Intake already refused non-audio models (E0102), so audio models were requested.
+      return { sound: await decodeSound(media.bytes, "audio", limits) };
+    case "video": {
+      const decoded: Decoded = {};
+      if (models.some((m) => AUDIO_MODELS.has(m))) decoded.sound = await decodeSound(media.bytes, "video", limits);
+      if (models.includes("face")) decoded.frames = await extractFrames(media.bytes, config.face?.fps_pred, limits);
+      return decoded;
+    }
   }
 }
 

@@ -2,6 +2,8 @@
 const trainers: Record<string, () => Promise<(argv: string[]) => Promise<void>>> = {
   language: async () => (await import("./language/train.js")).trainLanguage,
   facemesh: async () => (await import("./facemesh/train.js")).trainFacemesh,
+  prosody: async () => (await import("./prosody/train.js")).trainProsody,
+  burst: async () => (await import("./burst/train.js")).trainBurst,
 };
 
 const [model, ...rest] = process.argv.slice(2);

@@ -84,7 +84,7 @@ export const faceModel: Model<FaceConfig, FacePrediction> = {
       state.identities = identities;
     }
     const predictions = kept.map(({ face, bbox, emotions }, i): FacePrediction => {
-      const p: FacePrediction = { frame: 0, time: null, bbox, prob: round(face.boxScore), face_id: ids[i] ?? "unknown", emotions: namedEmotions(emotions) };
+      const p: FacePrediction = { frame: input.frame ?? 0, time: input.time ?? null, bbox, prob: round(face.boxScore), face_id: ids[i] ?? "unknown", emotions: namedEmotions(emotions) };
       const metrics = config.facs || config.descriptions ? measure(face.mesh) : undefined;
       if (config.facs && metrics) p.facs = facsScores(metrics);
       if (config.descriptions && metrics) p.descriptions = descriptionScores(metrics);

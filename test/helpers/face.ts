@@ -2,49 +2,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
-import WebSocket from "ws";
-import { packageRoot } from "../src/models/assets.js";
-import { ferImage, loadFer, FER_SIDE } from "../src/training/facemesh/fer.js";
+import { packageRoot } from "../../src/models/assets.js";
+import { ferImage, loadFer, FER_SIDE } from "../../src/training/facemesh/fer.js";
 
-// Replies are checked field by field.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Reply = Record<string, any>;
-
-/** One request, one reply, in order, as every official client does. */
-export class Conn {
-  private readonly queue: Reply[] = [];
-  private readonly waiters: ((r: Reply) => void)[] = [];
-  private constructor(private readonly ws: WebSocket) {
-    ws.on("message", (data) => {
-      const reply = JSON.parse(String(data)) as Reply;
-      const w = this.waiters.shift();
-      if (w) w(reply);
-      else this.queue.push(reply);
-    });
-  }
-  static open(url: string): Promise<Conn> {
-    const ws = new WebSocket(url);
-    return new Promise((resolve, reject) => {
-      ws.once("open", () => resolve(new Conn(ws)));
-      ws.once("error", reject);
-    });
-  }
-  ask(message: unknown, timeoutMs = 30_000): Promise<Reply> {
-    this.ws.send(JSON.stringify(message));
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push((r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-    });
-  }
-  close(): void {
-    this.ws.close(1000);
-  }
-}
+export { Conn, type Reply } from "./conn.js";
 
 export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64");
 

@@ -1,0 +1,42 @@
+/**
+ * Six-fold speaker-independent cross-validation of the prosody classifier on RAVDESS (EmoBox
+ * folds: train on five, test on the sixth), with the shipped training settings. Reports UA
+ * (unweighted accuracy = mean per-class recall) per fold and their mean, pooled per-class recall
+ * and the confusion matrix, and writes artifacts/eval/prosody.json.
+ *   npm run eval -- prosody [--hidden N] [--l2 X] [--max-iter N] [--seeds 1,2]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../models/assets.js";
+import { FEATURE_VERSION } from "../models/audio-features/index.js";
+import { crossValidate, type CvReport } from "../training/prosody/cv.js";
+import { loadRavdess, RAVDESS_EMOTIONS } from "../training/prosody/dataset.js";
+import { log, PROSODY_SETTINGS, settingsFromArgs } from "../training/prosody/train.js";
+
+const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
+
+export function printReport(r: CvReport, labels: readonly string[], metric: string): void {
+  console.log(`${metric} per fold: ${r.folds.map((f) => `${f.fold}:${pct(f.ua)}%`).join("  ")}`);
+  console.log(`mean ${metric}: ${pct(r.meanUa)}%`);
+  console.log("recall per class (pooled over folds):");
+  for (const l of labels) console.log(`  ${l.padEnd(18)} ${pct(r.recall[l] ?? 0)}%`);
+  console.log(`confusion (rows true, cols predicted; order ${labels.join(", ")}):`);
+  for (const [k, row] of r.confusion.entries()) console.log(`  ${(labels[k] ?? "").padEnd(18)} ${row.map((c) => String(c).padStart(4)).join("")}`);
+}
+
+export function writeEval(name: string, body: unknown): void {
+  const dir = join(packageRoot, "artifacts", "eval");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(body, null, 2));
+  log(`wrote artifacts/eval/${name}.json`);
+}
+
+export async function evalProsody(argv: string[]): Promise<void> {
+  const s = settingsFromArgs(argv, PROSODY_SETTINGS);
+  const d = await loadRavdess(log);
+  const t = performance.now();
+  const r = crossValidate(d.X, d.y, d.fold, [...RAVDESS_EMOTIONS], s, FEATURE_VERSION, log);
+  printReport(r, RAVDESS_EMOTIONS, "UA");
+  const { oof: _oof, ...rest } = r;
+  writeEval("prosody", { dataset: "RAVDESS speech (EmoBox 6 folds)", settings: s, featureVersion: FEATURE_VERSION, labels: RAVDESS_EMOTIONS, ...rest, seconds: (performance.now() - t) / 1000 });
+}

@@ -1,0 +1,129 @@
+/**
+ * Frame-level acoustic features at 16 kHz, shared verbatim by training and serving so the
+ * classifiers see exactly the numbers they were trained on. Spectral features come from meyda
+ * (512-sample frames, the power of two nearest 25 ms, 10 ms hop); F0 comes from pitchy (McLeod
+ * pitch method) on a 20 ms hop, which halves the cost and is still finer than syllable rate.
+ */
+import MeydaModule from "meyda";
+import { PitchDetector } from "pitchy";
+
+export const SAMPLE_RATE = 16_000;
+export const FRAME = 512;
+export const HOP = 160;
+/** Pitch is estimated every PITCH_EVERY frames (20 ms) and held in between. */
+const PITCH_EVERY = 2;
+const PITCH_WINDOW = 640; // 40 ms: two periods of a 50 Hz voice
+/** McLeod "clarity" needed to call a frame voiced; 0.8 is a common choice for speech. */
+const MIN_CLARITY = 0.8;
+const MIN_F0 = 60;
+const MAX_F0 = 700;
+const N_MFCC = 13;
+
+/** Per-frame values; arrays all have length `n`. */
+export interface FrameFeatures {
+  n: number;
+  /** dB re full scale of the frame RMS (floored at -100 dB). */
+  logE: Float32Array;
+  zcr: Float32Array;
+  /** Hz. */
+  centroid: Float32Array;
+  flatness: Float32Array;
+  /** Hz. */
+  rolloff: Float32Array;
+  /** n x 13, row-major. */
+  mfcc: Float32Array;
+  /** F0 in semitones re 100 Hz, NaN when unvoiced. */
+  f0: Float32Array;
+  /** McLeod clarity of the pitch estimate (0..1), a harmonicity / voice-quality cue. */
+  clarity: Float32Array;
+  /** n x BANDS.length: band power in dB relative to the frame's total power (level-invariant
+   * spectral balance, like eGeMAPS' alpha ratio and Hammarberg index). */
+  bands: Float32Array;
+}
+
+/** Band edges in Hz for `bands`. */
+export const BANDS: readonly [number, number][] = [[0, 500], [500, 1000], [1000, 2000], [2000, 4000], [4000, 8000]];
+
+const FEATURES = ["rms", "zcr", "spectralCentroid", "spectralFlatness", "spectralRolloff", "mfcc", "powerSpectrum"] as const;
+interface MeydaOut {
+  rms: number;
+  zcr: number;
+  spectralCentroid: number;
+  spectralFlatness: number;
+  spectralRolloff: number;
+  mfcc: number[];
+  powerSpectrum: Float32Array;
+}
+
+/** The part of meyda's singleton we use; its bundled typings describe the default export wrongly under NodeNext. */
+interface MeydaApi {
+  sampleRate: number;
+  bufferSize: number;
+  numberOfMFCCCoefficients: number;
+  extract(features: string[], signal: Float32Array): unknown;
+}
+const Meyda = MeydaModule as unknown as MeydaApi;
+
+let pitch: PitchDetector<Float32Array> | undefined;
+const frameBuf = new Float32Array(FRAME);
+const pitchBuf = new Float32Array(PITCH_WINDOW);
+
+/** Number of frames for `len` samples (a partial last frame is zero-padded). */
+export function frameCount(len: number): number {
+  return len <= 0 ? 0 : Math.max(1, Math.floor((len - 1) / HOP) + 1);
+}
+
+export function frameFeatures(samples: Float32Array): FrameFeatures {
+  Meyda.sampleRate = SAMPLE_RATE;
+  Meyda.bufferSize = FRAME;
+  Meyda.numberOfMFCCCoefficients = N_MFCC;
+  pitch ??= PitchDetector.forFloat32Array(PITCH_WINDOW);
+  pitch.minVolumeDecibels = -50;
+  const n = frameCount(samples.length);
+  const out: FrameFeatures = {
+    n, logE: new Float32Array(n), zcr: new Float32Array(n), centroid: new Float32Array(n), flatness: new Float32Array(n),
+    rolloff: new Float32Array(n), mfcc: new Float32Array(n * N_MFCC), f0: new Float32Array(n),
+    clarity: new Float32Array(n), bands: new Float32Array(n * BANDS.length),
+  };
+  let lastF0 = Number.NaN, lastClarity = 0;
+  const binHz = SAMPLE_RATE / FRAME;
+  for (let i = 0; i < n; i++) {
+    const s = i * HOP;
+    frameBuf.fill(0);
+    frameBuf.set(samples.subarray(s, Math.min(s + FRAME, samples.length)));
+    const m = Meyda.extract([...FEATURES], frameBuf) as MeydaOut;
+    const rms = m.rms;
+    out.logE[i] = rms > 1e-5 ? 20 * Math.log10(rms) : -100;
+    out.zcr[i] = m.zcr / FRAME;
+    // Silent frames give NaN spectral shape in meyda; use neutral values so stats stay finite.
+    out.centroid[i] = Number.isFinite(m.spectralCentroid) ? (m.spectralCentroid * SAMPLE_RATE) / FRAME : 0;
+    out.flatness[i] = Number.isFinite(m.spectralFlatness) ? m.spectralFlatness : 1;
+    out.rolloff[i] = Number.isFinite(m.spectralRolloff) ? m.spectralRolloff : 0;
+    for (let k = 0; k < N_MFCC; k++) {
+      const v = m.mfcc[k] ?? 0;
+      out.mfcc[i * N_MFCC + k] = Number.isFinite(v) ? v : 0;
+    }
+    let total = 1e-12;
+    const ps = m.powerSpectrum;
+    for (let k = 0; k < ps.length; k++) total += ps[k]!;
+    BANDS.forEach(([lo, hi], j) => {
+      let e = 1e-12;
+      for (let k = Math.ceil(lo / binHz); k < Math.min(ps.length, hi / binHz); k++) e += ps[k]!;
+      out.bands[i * BANDS.length + j] = 10 * Math.log10(e / total);
+    });
+    if (i % PITCH_EVERY === 0) {
+      lastF0 = Number.NaN;
+      lastClarity = 0;
+      if (out.logE[i]! > -50) {
+        pitchBuf.fill(0);
+        pitchBuf.set(samples.subarray(s, Math.min(s + PITCH_WINDOW, samples.length)));
+        const [hz, clarity] = pitch.findPitch(pitchBuf, SAMPLE_RATE);
+        lastClarity = Number.isFinite(clarity) ? clarity : 0;
+        if (clarity >= MIN_CLARITY && hz >= MIN_F0 && hz <= MAX_F0) lastF0 = 12 * Math.log2(hz / 100);
+      }
+    }
+    out.f0[i] = lastF0;
+    out.clarity[i] = lastClarity;
+  }
+  return out;
+}

@@ -1,0 +1,6 @@
+export { frameFeatures, frameCount, FRAME, HOP, SAMPLE_RATE, type FrameFeatures } from "./frames.js";
+export { segmentStats, SEGMENT_FEATURE_NAMES, SEGMENT_FEATURE_DIM, FEATURE_VERSION } from "./stats.js";
+export { energyRegions, type Region, type RegionOptions } from "./regions.js";
+export { featurise, type Featurised } from "./segment.js";
+export { asWindow, spansTouchingNewAudio, roundScore, roundTime, type AudioWindow, type AudioWindowInput, type TimeSpan } from "./window.js";
+export { loadClassifier, predictProba, type ClassifierWeights } from "./classifier.js";

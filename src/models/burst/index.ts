@@ -1,0 +1,92 @@
+/**
+ * The `burst` model: finds short vocalisations in this message's new audio, classifies each into
+ * the 16 nonverbal call types (plus an internal "none"), and reports the call-type probabilities
+ * as `descriptions` and the mapped expressions as `emotions` (see MODEL_CARD.md).
+ *
+ * Candidate rule: energy regions of the window (frames >= 15 dB above the window's noise floor and
+ * above -55 dBFS, gaps < 150 ms bridged, 150 ms .. 5 s long) that either overlap VAD speech for
+ * less than half their length, or are themselves a VAD speech region shorter than 1 s (the VAD
+ * often calls a laugh or a scream speech). A candidate is reported only when "none" is not the
+ * classifier's top class and the top call type has probability >= MIN_CALL_PROB.
+ */
+import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
+import { weightsPath } from "../assets.js";
+import {
+  asWindow, energyRegions, FEATURE_VERSION, featurise, frameFeatures, loadClassifier, predictProba, roundScore, roundTime,
+  spansTouchingNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
+} from "../audio-features/index.js";
+import type { Model, ModelInput, ModelResult } from "../model.js";
+import { BURST_CALL_TYPES, BURST_EMOTIONS, CALL_TO_EMOTION } from "./labels.js";
+
+/** Minimum top call-type probability to report a burst (chosen on out-of-fold results). */
+export const MIN_CALL_PROB = 0.4;
+const MIN_SEC = 0.15;
+const MAX_SEC = 5;
+const SHORT_SPEECH_SEC = 1;
+
+let weights: ClassifierWeights | undefined;
+
+function overlap(a: TimeSpan, b: TimeSpan): number {
+  return Math.max(0, Math.min(a.end, b.end) - Math.max(a.begin, b.begin));
+}
+
+/** Candidate regions in stream time (before restricting to the new audio). */
+export function burstCandidates(samples: Float32Array, startSec: number, speech: readonly TimeSpan[]): TimeSpan[] {
+  const energy = energyRegions(frameFeatures(samples), { maxGap: 0.15, minDur: MIN_SEC })
+    .map((r) => ({ begin: r.begin + startSec, end: r.end + startSec }));
+  const out: TimeSpan[] = [];
+  for (const r of energy) {
+    const inSpeech = speech.reduce((a, s) => a + overlap(r, s), 0);
+    const dur = r.end - r.begin;
+    if (dur > MAX_SEC) continue;
+    if (inSpeech < 0.5 * dur) { out.push(r); continue; }
+    // Mostly speech: keep it only if the VAD region it falls in is itself short.
+    const host = speech.find((s) => overlap(r, s) > 0.5 * dur);
+    if (host && host.end - host.begin < SHORT_SPEECH_SEC) out.push({ begin: Math.max(r.begin, host.begin), end: Math.min(r.end, host.end) });
+  }
+  return out;
+}
+
+/** Call-type probabilities (renormalised without "none") and the raw "none"-aware decision. */
+export function classifyBurst(samples: Float32Array, begin: number, end: number): { calls: number[]; accepted: boolean } {
+  if (!weights) throw new Error("burst model used before load()");
+  const p = predictProba(weights, featurise(samples, begin, end).vector);
+  const K = BURST_CALL_TYPES.length;
+  const none = p[K] ?? 0;
+  const calls = Array.from(p.subarray(0, K), (x) => x / Math.max(1e-12, 1 - none));
+  const top = Math.max(...Array.from(p.subarray(0, K)));
+  return { calls, accepted: none < top && top >= MIN_CALL_PROB };
+}
+
+export function emotionsFromCalls(calls: readonly number[]): { name: string; score: number }[] {
+  const sum = new Map<string, number>(BURST_EMOTIONS.map((e) => [e, 0]));
+  BURST_CALL_TYPES.forEach((c, k) => {
+    for (const [e, share] of CALL_TO_EMOTION[c] ?? []) sum.set(e, (sum.get(e) ?? 0) + share * (calls[k] ?? 0));
+  });
+  return BURST_EMOTIONS.map((name) => ({ name, score: roundScore(sum.get(name) ?? 0) }));
+}
+
+export const burstModel: Model<EmptyConfig, TimedPrediction> = {
+  name: "burst",
+  accepts: ["audio"],
+  labels: BURST_EMOTIONS,
+  async load() {
+    weights ??= loadClassifier(weightsPath("burst", "classifier.json"), FEATURE_VERSION);
+  },
+  async predict(input: ModelInput | AudioWindowInput): Promise<ModelResult<TimedPrediction>> {
+    const w = asWindow(input, "burst");
+    const predictions: TimedPrediction[] = [];
+    for (const s of spansTouchingNewAudio(burstCandidates(w.samples, w.startSec, w.speech ?? []), w)) {
+      if (s.end - s.begin < MIN_SEC) continue;
+      const { calls, accepted } = classifyBurst(w.samples, s.begin - w.startSec, s.end - w.startSec);
+      if (!accepted) continue;
+      predictions.push({
+        time: { begin: roundTime(s.begin), end: roundTime(s.end) },
+        emotions: emotionsFromCalls(calls),
+        descriptions: BURST_CALL_TYPES.map((name, k) => ({ name, score: roundScore(calls[k] ?? 0) })),
+      });
+    }
+    if (predictions.length === 0) return { predictions, warning: { code: WarningCode.NoBursts, message: "No vocal bursts could be detected." } };
+    return { predictions };
+  },
+};

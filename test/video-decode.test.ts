@@ -1,0 +1,128 @@
+/**
+ * Video messages end to end: frames sampled at `fps_pred` go to the face model with their frame
+ * number and time, the sound track goes to the audio models, and the video limits and decoding
+ * failures answer with coded errors on a connection that keeps working.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { DEFAULT_LIMITS } from "../src/media/limits.js";
+import { extractFrames, splitPngs } from "../src/media/video.js";
+import { packageRoot } from "../src/models/assets.js";
+import { isAvailable } from "../src/models/registry.js";
+import type { RunningServer } from "../src/server/index.js";
+import { espeakMissing, speech, video, VIDEO_FORMATS } from "./helpers/av.js";
+import { Conn, type Reply } from "./helpers/conn.js";
+import { startTestServer } from "./helpers/server.js";
+import { b64 } from "./fixtures/media.js";
+
+const MAX_VIDEO_MS = 4000;
+/** A real photo with three frontal faces, shipped in a dev dependency. */
+const facePhoto = () => readFileSync(join(packageRoot, "node_modules/@vladmandic/face-api/demo/sample1.jpg"));
+
+async function assertUsable(conn: Conn): Promise<void> {
+  const reply = await conn.ask({ models: { language: { granularity: "passage" } }, raw_text: true, data: "Still here, thank you!" });
+  assert.equal(reply.error, undefined, JSON.stringify(reply).slice(0, 300));
+}
+
+async function expectCode(conn: Conn, message: Reply, code: string, match?: RegExp): Promise<Reply> {
+  const reply = await conn.ask(message, 30_000);
+  assert.equal(reply.code, code, JSON.stringify(reply).slice(0, 300));
+  if (match) assert.match(reply.error, match);
+  await assertUsable(conn);
+  return reply;
+}
+
+describe("frame sampling (unit)", () => {
+  test("fps_pred 3 samples a frame every 1/3 s; 0 takes every frame; the frame cap holds", async () => {
+    const clip = video("mp4", 2, { rate: 10 });
+    const three = await extractFrames(clip, 3, DEFAULT_LIMITS);
+    assert.deepEqual(three.map((f) => f.frame), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(three.map((f) => f.time), [0, 0.333, 0.667, 1, 1.333, 1.667]);
+    const every = await extractFrames(clip, 0, DEFAULT_LIMITS);
+    assert.equal(every.length, 20);
+    assert.equal(every[19]?.time, 1.9);
+    assert.equal((await extractFrames(clip, 0, { ...DEFAULT_LIMITS, maxVideoFrames: 7 })).length, 7);
+    // Asking for more than the video has gives every frame once, not duplicates.
+    assert.deepEqual((await extractFrames(clip, 30, DEFAULT_LIMITS)).map((f) => f.time), every.map((f) => f.time));
+    // Each frame is one complete PNG.
+    for (const f of three) assert.equal(splitPngs(Buffer.from(f.bytes)).length, 1);
+  });
+});
+
+describe("video messages on the server", () => {
+  let server: RunningServer;
+  let conn: Conn;
+  before(async () => {
+    server = await startTestServer({ limits: { maxVideoMs: MAX_VIDEO_MS } });
+    conn = await Conn.open(server.streamUrl);
+  });
+  after(async () => {
+    conn?.close();
+    await server?.close();
+  });
+
+  test("MP4, MOV and WebM with face only: faces per sampled frame, with frame and time", async (t) => {
+    if (!isAvailable("face")) return t.skip("face model not in this build");
+    for (const format of Object.keys(VIDEO_FORMATS)) {
+      const clip = video(format, 1, { image: facePhoto(), rate: 6 });
+      const reply = await conn.ask({ models: { face: { fps_pred: 3 } }, data: b64(clip), payload_id: format }, 60_000);
+      assert.equal(reply.error, undefined, `${format}: ${JSON.stringify(reply).slice(0, 300)}`);
+      const predictions = reply.face.predictions as Reply[];
+      const frames = [...new Set(predictions.map((p) => p.frame))].sort();
+      assert.deepEqual(frames, [0, 1, 2], `${format}: three sampled frames with faces`);
+      for (const p of predictions) assert.equal(p.time, [0, 0.333, 0.667][p.frame]);
+      assert.ok(predictions.length >= 6, `${format}: the photo's faces in each frame (${predictions.length})`);
+    }
+    // Frames are scaled down for detection; boxes come back in the video's own pixels.
+    const still = await conn.ask({ models: { face: {} }, data: b64(facePhoto()) }, 60_000);
+    const fromVideo = await conn.ask({ models: { face: {} }, data: b64(video("mp4", 0.3, { image: facePhoto(), rate: 3 })) }, 60_000);
+    const xs = (r: Reply) => (r.face.predictions as Reply[]).filter((p) => p.frame === 0).map((p) => p.bbox.x as number).sort((a, b) => a - b);
+    assert.equal(xs(fromVideo).length, xs(still).length);
+    xs(still).forEach((x, i) => assert.ok(Math.abs(x - (xs(fromVideo)[i] ?? -1e9)) < 40, `still ${xs(still)} video ${xs(fromVideo)}`));
+  });
+
+  test("identify_faces across the frames of one video: the same people keep their ids", async (t) => {
+    if (!isAvailable("face")) return t.skip("face model not in this build");
+    const clip = video("mp4", 1, { image: facePhoto(), rate: 6 });
+    const reply = await conn.ask({ models: { face: { identify_faces: true } }, data: b64(clip), reset_stream: true }, 60_000);
+    assert.equal(reply.error, undefined, JSON.stringify(reply).slice(0, 300));
+    const predictions = reply.face.predictions as Reply[];
+    const perFrame = predictions.filter((p) => p.frame === 0).length;
+    assert.ok(perFrame >= 2, `faces in frame 0: ${perFrame}`);
+    const ids = new Set(predictions.map((p) => p.face_id));
+    assert.equal(ids.size, perFrame, `ids ${[...ids].join(",")} over ${predictions.length} predictions`);
+  });
+
+  test("a silent video works with face only (W0103 on a test pattern), and is E0202 with prosody", async () => {
+    const silent = video("mp4", 1, {});
+    if (isAvailable("face")) {
+      const reply = await conn.ask({ models: { face: {} }, data: b64(silent) }, 30_000);
+      assert.equal(reply.error, undefined, JSON.stringify(reply).slice(0, 300));
+      assert.equal(reply.face.code, "W0103");
+    }
+    await expectCode(conn, { models: { prosody: {} }, data: b64(silent) }, "E0202", /no audio stream/);
+    await expectCode(conn, { models: { face: {}, burst: {} }, data: b64(silent) }, "E0202");
+  });
+
+  test("a video's sound track passes the audio checks for the audio models", { skip: espeakMissing }, async () => {
+    const clip = video("webm", 2, { sound: speech("Hello, how are you today?") });
+    const reply = await conn.ask({ models: { prosody: {} }, data: b64(clip) }, 30_000);
+    if (isAvailable("prosody")) assert.equal(reply.error, undefined, JSON.stringify(reply).slice(0, 300));
+    else assert.equal(reply.code, "E0901", JSON.stringify(reply).slice(0, 300));
+  });
+
+  test("E0204: a video longer than the limit, for face and for prosody", async () => {
+    const long = video("mp4", MAX_VIDEO_MS / 1000 + 1, {});
+    await expectCode(conn, { models: { face: {} }, data: b64(long) }, "E0204", new RegExp(`${MAX_VIDEO_MS} milliseconds`));
+    const longWebm = video("webm", MAX_VIDEO_MS / 1000 + 1, {});
+    await expectCode(conn, { models: { face: {} }, data: b64(longWebm) }, "E0204");
+  });
+
+  test("E0200: a corrupt video", async () => {
+    const clip = video("mp4", 1, {});
+    const corrupt = Buffer.concat([clip.subarray(0, 48), Buffer.alloc(5000, 0x33)]);
+    await expectCode(conn, { models: { face: {} }, data: b64(corrupt) }, "E0200", /could not be decoded/);
+  });
+});
