@@ -9,9 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { audioChunks } from "../src/cli/audio-chunks.js";
 import { chunkText } from "../src/cli/chunk.js";
 import type { StreamReply } from "../src/client/index.js";
 import type { RunningServer } from "../src/server/index.js";
+import { concatWav, espeakMissing, silence, speech } from "./helpers/av.js";
 import { startTestServer } from "./helpers/server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -64,6 +66,16 @@ describe("chunkText", () => {
     for (const c of chunks.slice(0, -1)) assert.match(c.text, /\.\s+$/);
     assert.deepEqual(chunkText("short"), [{ text: "short", offset: 0 }]);
     assert.equal(chunkText("x".repeat(25), 10).length, 3, "hard cut without any boundary");
+  });
+});
+
+describe("audioChunks", () => {
+  it("cuts long audio into 16 kHz mono WAVs of the chunk length; short audio stays whole", async () => {
+    const chunks = await audioChunks(silence(9), 4);
+    assert.deepEqual(chunks?.map((c) => c.length), [44 + 64_000 * 2, 44 + 64_000 * 2, 44 + 16_000 * 2]);
+    assert.equal(Buffer.from(chunks?.[0] ?? []).toString("latin1", 0, 4), "RIFF");
+    assert.equal(await audioChunks(silence(3), 4), undefined);
+    assert.equal(await audioChunks(new TextEncoder().encode("not media"), 4), undefined);
   });
 });
 
@@ -129,6 +141,32 @@ describe("open-expression measure", () => {
     const preds = replies.flatMap((r) => r.language?.predictions ?? []);
     assert.equal(preds.length, 450);
     for (const p of preds) assert.equal(cps.slice(p.position.begin, p.position.end).join(""), p.text);
+  });
+
+  it("streams audio longer than a chunk in chunks, with times in stream time", { skip: espeakMissing }, async () => {
+    const wav = join(dir, "long.wav");
+    const sentence = speech("I am so happy to see you again, this is wonderful news.");
+    await writeFile(wav, concatWav([sentence, sentence, sentence])); // about 9.6 s
+    const run = await cli([wav, "--url", server.url, "--api-key", KEY, "--models", "prosody", "--json", "--progress"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /chunk 3\/3/);
+    const replies = JSON.parse(run.stdout) as (StreamReply & { error?: string })[];
+    assert.equal(replies.length, 3, "9 s in 4-second chunks");
+    for (const r of replies) assert.equal(r.error, undefined, r.error);
+    const times = replies.map((r) => (r.prosody?.predictions ?? []).map((p) => p.time));
+    for (const [i, t] of times.entries()) assert.ok(t.length > 0, `chunk ${i + 1} has no prosody predictions`);
+    // Stream time: each chunk's predictions start no earlier and reach further than the previous
+    // chunk's (a speech region spanning chunks is reported again with the later chunk, longer).
+    for (let i = 1; i < times.length; i++) {
+      const [prev, cur] = [times[i - 1] ?? [], times[i] ?? []];
+      assert.ok((cur[0]?.begin ?? -1) >= (prev[0]?.begin ?? 0), JSON.stringify(times));
+      assert.ok((cur.at(-1)?.end ?? 0) > (prev.at(-1)?.end ?? 0), JSON.stringify(times));
+    }
+    assert.ok(Math.max(...times.flat().map((t) => t.end)) > 5, JSON.stringify(times));
+
+    const table = await cli([wav, "--url", server.url, "--api-key", KEY, "--models", "prosody"]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /prosody: \d+ predictions?/);
   });
 
   it("exits 1 with the code on a server error reply", async () => {

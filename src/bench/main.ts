@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../models/assets.js";
+import { benchAudio, type AudioBench } from "./audio.js";
 import { benchLanguage } from "./language.js";
 
 const args = process.argv.slice(2);
@@ -13,6 +14,7 @@ const quick = args.includes("--quick");
 const which = args.filter((a) => !a.startsWith("--"));
 const benches: Record<string, () => Promise<unknown>> = {
   language: () => benchLanguage({ quick }),
+  audio: () => benchAudio({ quick }),
 };
 const selected = which.length ? which : Object.keys(benches);
 
@@ -34,6 +36,7 @@ for (const name of selected) {
 }
 
 function print(name: string, result: unknown): void {
+  if (name === "audio") return printAudio(result as AudioBench);
   if (name !== "language") return console.log(JSON.stringify(result, null, 2));
   const r = result as Awaited<ReturnType<typeof benchLanguage>>;
   const row = (label: string, s: { p50: number; p95: number; p99: number }) =>
@@ -49,4 +52,15 @@ function print(name: string, result: unknown): void {
   console.log(`end-to-end p50 / bare model p50: ${r.ratioE2eToBare}x (target 1.5x)`);
   const ours = r.endToEndMs.p50 - r.transportFloorMs.p50;
   console.log(`server overhead above the transport floor, p50: ${ours.toFixed(3)} ms (model ${r.bareModelMs.p50.toFixed(3)} ms of it)`);
+}
+
+function printAudio(r: AudioBench): void {
+  const row = (label: string, s: { p50: number; p95: number; p99: number }) =>
+    `| ${label.padEnd(58)} | ${s.p50.toFixed(1).padStart(8)} | ${s.p95.toFixed(1).padStart(8)} | ${s.p99.toFixed(1).padStart(8)} |`;
+  console.log(`\n| ${"measure (ms)".padEnd(58)} | ${"p50".padStart(8)} | ${"p95".padStart(8)} | ${"p99".padStart(8)} |`);
+  console.log(`|${"-".repeat(60)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(10)}|`);
+  console.log(row("5 s WAV, prosody + burst, end to end (target p50 100)", r.wav.endToEndMs));
+  for (const [stage, s] of Object.entries(r.wav.bare)) console.log(row(`  bare: ${stage}`, s));
+  console.log(row(`5 s 640x480 MP4, face @3 fps + prosody, e2e (target 500)`, r.mp4.endToEndMs));
+  for (const [stage, s] of Object.entries(r.mp4.bare)) console.log(row(`  bare: ${stage}${stage === "faceAllFrames" ? ` (${r.mp4.frames} frames)` : ""}`, s));
 }

@@ -1,6 +1,7 @@
 /**
  * Runs the server as a separate process, as users do, so the benchmark's clients do not share
- * its event loop. Prefers the compiled build; falls back to tsx for a source checkout.
+ * its event loop. Runs the compiled build (`npm run bench` builds first), or the sources
+ * through tsx when there is no build.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";

