@@ -1,11 +1,13 @@
 /**
  * Frame-level acoustic features at 16 kHz, shared verbatim by training and serving so the
- * classifiers see exactly the numbers they were trained on. Spectral features come from meyda
- * (512-sample frames, the power of two nearest 25 ms, 10 ms hop); F0 comes from pitchy (McLeod
- * pitch method) on a 20 ms hop, which halves the cost and is still finer than syllable rate.
+ * classifiers see exactly the numbers they were trained on. Spectral features are meyda's
+ * (512-sample frames, the power of two nearest 25 ms, 10 ms hop), computed by spectrum.ts, a
+ * bit-exact and much faster re-implementation of the meyda extractors used here; F0 comes from
+ * pitchy (McLeod pitch method) on a 20 ms hop, which halves the cost and is still finer than
+ * syllable rate.
  */
-import MeydaModule from "meyda";
 import { PitchDetector } from "pitchy";
+import { SpectralFrame } from "./spectrum.js";
 
 export const SAMPLE_RATE = 16_000;
 export const FRAME = 512;
@@ -44,39 +46,47 @@ export interface FrameFeatures {
 /** Band edges in Hz for `bands`. */
 export const BANDS: readonly [number, number][] = [[0, 500], [500, 1000], [1000, 2000], [2000, 4000], [4000, 8000]];
 
-const FEATURES = ["rms", "zcr", "spectralCentroid", "spectralFlatness", "spectralRolloff", "mfcc", "powerSpectrum"] as const;
-interface MeydaOut {
-  rms: number;
-  zcr: number;
-  spectralCentroid: number;
-  spectralFlatness: number;
-  spectralRolloff: number;
-  mfcc: number[];
-  powerSpectrum: Float32Array;
-}
-
-/** The part of meyda's singleton we use; its bundled typings describe the default export wrongly under NodeNext. */
-interface MeydaApi {
-  sampleRate: number;
-  bufferSize: number;
-  numberOfMFCCCoefficients: number;
-  extract(features: string[], signal: Float32Array): unknown;
-}
-const Meyda = MeydaModule as unknown as MeydaApi;
-
 let pitch: PitchDetector<Float32Array> | undefined;
+/** meyda's features, computed from one FFT per frame (see spectrum.ts). */
+let spectral: SpectralFrame | undefined;
 const frameBuf = new Float32Array(FRAME);
 const pitchBuf = new Float32Array(PITCH_WINDOW);
+
+/** FFT bin range [bandLo, bandHi) of each band (bins of SAMPLE_RATE / FRAME Hz, FRAME / 2 of them). */
+const binHz = SAMPLE_RATE / FRAME;
+const bandLo = BANDS.map(([lo]) => Math.ceil(lo / binHz));
+const bandHi = BANDS.map(([, hi]) => Math.max(0, Math.ceil(Math.min(FRAME / 2, hi / binHz))));
 
 /** Number of frames for `len` samples (a partial last frame is zero-padded). */
 export function frameCount(len: number): number {
   return len <= 0 ? 0 : Math.max(1, Math.floor((len - 1) / HOP) + 1);
 }
 
+/** Frame energy in dB re full scale, floored at -100 dB. */
+function frameDb(rms: number): number {
+  return rms > 1e-5 ? 20 * Math.log10(rms) : -100;
+}
+
+/** Copies frame `i` of `samples` into frameBuf, zero-padding past the end. */
+function loadFrame(samples: Float32Array, i: number): Float32Array {
+  const s = i * HOP;
+  frameBuf.fill(0);
+  frameBuf.set(samples.subarray(s, Math.min(s + FRAME, samples.length)));
+  return frameBuf;
+}
+
+/** Only the `logE` track of `frameFeatures` (the same numbers), for callers that need nothing
+ * else, such as `energyRegions` over a whole window: it skips the FFT and the pitch search. */
+export function frameEnergies(samples: Float32Array): Pick<FrameFeatures, "n" | "logE"> {
+  spectral ??= new SpectralFrame(FRAME, SAMPLE_RATE, N_MFCC);
+  const n = frameCount(samples.length);
+  const logE = new Float32Array(n);
+  for (let i = 0; i < n; i++) logE[i] = frameDb(spectral.rms(loadFrame(samples, i)));
+  return { n, logE };
+}
+
 export function frameFeatures(samples: Float32Array): FrameFeatures {
-  Meyda.sampleRate = SAMPLE_RATE;
-  Meyda.bufferSize = FRAME;
-  Meyda.numberOfMFCCCoefficients = N_MFCC;
+  spectral ??= new SpectralFrame(FRAME, SAMPLE_RATE, N_MFCC);
   pitch ??= PitchDetector.forFloat32Array(PITCH_WINDOW);
   pitch.minVolumeDecibels = -50;
   const n = frameCount(samples.length);
@@ -86,14 +96,10 @@ export function frameFeatures(samples: Float32Array): FrameFeatures {
     clarity: new Float32Array(n), bands: new Float32Array(n * BANDS.length),
   };
   let lastF0 = Number.NaN, lastClarity = 0;
-  const binHz = SAMPLE_RATE / FRAME;
   for (let i = 0; i < n; i++) {
     const s = i * HOP;
-    frameBuf.fill(0);
-    frameBuf.set(samples.subarray(s, Math.min(s + FRAME, samples.length)));
-    const m = Meyda.extract([...FEATURES], frameBuf) as MeydaOut;
-    const rms = m.rms;
-    out.logE[i] = rms > 1e-5 ? 20 * Math.log10(rms) : -100;
+    const m = spectral.analyse(loadFrame(samples, i));
+    out.logE[i] = frameDb(m.rms);
     out.zcr[i] = m.zcr / FRAME;
     // Silent frames give NaN spectral shape in meyda; use neutral values so stats stay finite.
     out.centroid[i] = Number.isFinite(m.spectralCentroid) ? (m.spectralCentroid * SAMPLE_RATE) / FRAME : 0;
@@ -106,11 +112,11 @@ export function frameFeatures(samples: Float32Array): FrameFeatures {
     let total = 1e-12;
     const ps = m.powerSpectrum;
     for (let k = 0; k < ps.length; k++) total += ps[k]!;
-    BANDS.forEach(([lo, hi], j) => {
+    for (let j = 0; j < BANDS.length; j++) {
       let e = 1e-12;
-      for (let k = Math.ceil(lo / binHz); k < Math.min(ps.length, hi / binHz); k++) e += ps[k]!;
+      for (let k = bandLo[j]!; k < bandHi[j]!; k++) e += ps[k]!;
       out.bands[i * BANDS.length + j] = 10 * Math.log10(e / total);
-    });
+    }
     if (i % PITCH_EVERY === 0) {
       lastF0 = Number.NaN;
       lastClarity = 0;

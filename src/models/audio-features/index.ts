@@ -1,4 +1,4 @@
-export { frameFeatures, frameCount, FRAME, HOP, SAMPLE_RATE, type FrameFeatures } from "./frames.js";
+export { frameEnergies, frameFeatures, frameCount, FRAME, HOP, SAMPLE_RATE, type FrameFeatures } from "./frames.js";
 export { segmentStats, SEGMENT_FEATURE_NAMES, SEGMENT_FEATURE_DIM, FEATURE_VERSION } from "./stats.js";
 export { energyRegions, type Region, type RegionOptions } from "./regions.js";
 export { featurise, type Featurised } from "./segment.js";

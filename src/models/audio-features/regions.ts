@@ -21,7 +21,8 @@ export interface RegionOptions {
   minDur?: number;
 }
 
-export function energyRegions(f: FrameFeatures, o: RegionOptions = {}): Region[] {
+/** Reads only `n` and `logE`, so `frameEnergies` output is enough. */
+export function energyRegions(f: Pick<FrameFeatures, "n" | "logE">, o: RegionOptions = {}): Region[] {
   const minDb = o.minDb ?? -55, above = o.aboveFloorDb ?? 15, maxGap = o.maxGap ?? 0.2, minDur = o.minDur ?? 0.1;
   if (f.n === 0) return [];
   const sorted = Array.from(f.logE).sort((x, y) => x - y);

@@ -12,7 +12,7 @@
 import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
 import { weightsPath } from "../assets.js";
 import {
-  asWindow, energyRegions, FEATURE_VERSION, featurise, frameFeatures, loadClassifier, predictProba, roundScore, roundTime,
+  asWindow, energyRegions, FEATURE_VERSION, featurise, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
   spansTouchingNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
 } from "../audio-features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
@@ -32,7 +32,7 @@ function overlap(a: TimeSpan, b: TimeSpan): number {
 
 /** Candidate regions in stream time (before restricting to the new audio). */
 export function burstCandidates(samples: Float32Array, startSec: number, speech: readonly TimeSpan[]): TimeSpan[] {
-  const energy = energyRegions(frameFeatures(samples), { maxGap: 0.15, minDur: MIN_SEC })
+  const energy = energyRegions(frameEnergies(samples), { maxGap: 0.15, minDur: MIN_SEC })
     .map((r) => ({ begin: r.begin + startSec, end: r.end + startSec }));
   const out: TimeSpan[] = [];
   for (const r of energy) {

@@ -7,7 +7,7 @@
 import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
 import { weightsPath } from "../assets.js";
 import {
-  asWindow, energyRegions, FEATURE_VERSION, featurise, frameFeatures, loadClassifier, predictProba, roundScore, roundTime,
+  asWindow, energyRegions, FEATURE_VERSION, featurise, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
   spansTouchingNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
 } from "../audio-features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
@@ -35,7 +35,7 @@ export const prosodyModel: Model<EmptyConfig, TimedPrediction> = {
   async predict(input: ModelInput | AudioWindowInput): Promise<ModelResult<TimedPrediction>> {
     const w = asWindow(input, "prosody");
     // Without a VAD result (older callers), energy regions stand in for speech.
-    const speech: TimeSpan[] = w.speech ?? energyRegions(frameFeatures(w.samples)).map((r) => ({ begin: r.begin + w.startSec, end: r.end + w.startSec }));
+    const speech: TimeSpan[] = w.speech ?? energyRegions(frameEnergies(w.samples)).map((r) => ({ begin: r.begin + w.startSec, end: r.end + w.startSec }));
     const predictions = spansTouchingNewAudio(speech, w)
       .filter((s) => s.end - s.begin >= MIN_SEGMENT_SEC)
       .map((s): TimedPrediction => ({
