@@ -6,6 +6,7 @@
  * regularised; c_ik = posWeight_k for positives, 1 otherwise.
  */
 import { lbfgs } from "./lbfgs.js";
+import { linearObjective } from "./objective.js";
 
 export interface Csr {
   offsets: Int32Array; // n + 1
@@ -22,37 +23,19 @@ export interface OvrOptions {
 }
 
 export function trainOvr(X: Csr, Y: Uint8Array, L: number, o: OvrOptions): { w: Float64Array; bias: Float64Array } {
-  const n = X.offsets.length - 1;
   const nW = X.nFeatures * L;
-  const z = new Float64Array(L);
-  const objective = (x: Float64Array, grad: Float64Array): number => {
-    grad.fill(0);
-    let loss = 0;
-    for (let i = 0; i < nW; i++) { loss += 0.5 * x[i]! * x[i]!; grad[i] = x[i]!; }
-    for (let r = 0; r < n; r++) {
-      const a = X.offsets[r]!, b = X.offsets[r + 1]!;
-      for (let k = 0; k < L; k++) z[k] = x[nW + k]!;
-      for (let p = a; p < b; p++) {
-        const base = X.idx[p]! * L, v = X.val[p]!;
-        for (let k = 0; k < L; k++) z[k] = z[k]! + v * x[base + k]!;
-      }
-      for (let k = 0; k < L; k++) {
-        const zk = z[k]!, y = Y[r * L + k]!;
-        const c = o.C * (y === 1 ? o.posWeight[k]! : 1);
-        // log(1 + e^{-m}) with m = +-z, computed stably.
-        const m = y === 1 ? zk : -zk;
-        loss += c * (m > 0 ? Math.log1p(Math.exp(-m)) : -m + Math.log1p(Math.exp(m)));
-        const pk = zk >= 0 ? 1 / (1 + Math.exp(-zk)) : Math.exp(zk) / (1 + Math.exp(zk));
-        z[k] = c * (pk - y); // reuse z as the per-label gradient of this row
-      }
-      for (let p = a; p < b; p++) {
-        const base = X.idx[p]! * L, v = X.val[p]!;
-        for (let k = 0; k < L; k++) grad[base + k] = grad[base + k]! + v * z[k]!;
-      }
-      for (let k = 0; k < L; k++) grad[nW + k] = grad[nW + k]! + z[k]!;
+  const objective = linearObjective(X, L, (r, z, loss) => {
+    for (let k = 0; k < L; k++) {
+      const zk = z[k]!, y = Y[r * L + k]!;
+      const c = o.C * (y === 1 ? o.posWeight[k]! : 1);
+      // log(1 + e^{-m}) with m = +-z, computed stably.
+      const m = y === 1 ? zk : -zk;
+      loss += c * (m > 0 ? Math.log1p(Math.exp(-m)) : -m + Math.log1p(Math.exp(m)));
+      const pk = zk >= 0 ? 1 / (1 + Math.exp(-zk)) : Math.exp(zk) / (1 + Math.exp(zk));
+      z[k] = c * (pk - y); // per-label gradient of this row
     }
     return loss;
-  };
+  });
   const x = new Float64Array(nW + L);
   lbfgs(objective, x, { maxIter: o.maxIter, memory: 10, relTol: 1e-7, ...(o.log ? { log: o.log } : {}) });
   return { w: x.subarray(0, nW), bias: x.subarray(nW) };

@@ -5,44 +5,27 @@
  * soft target spread evenly over their gold labels. Objective: 0.5*|W|^2 + C * sum_i CE_i.
  */
 import { lbfgs } from "./lbfgs.js";
+import { linearObjective } from "./objective.js";
 import type { Csr } from "./ovr.js";
 
 export function trainSoftmax(
   X: Csr, Y: Uint8Array, L: number, C: number, maxIter: number,
   log?: (iter: number, f: number, gnorm: number, x: Float64Array) => void,
 ): { w: Float64Array; bias: Float64Array } {
-  const n = X.offsets.length - 1;
   const nW = X.nFeatures * L;
-  const z = new Float64Array(L);
-  const objective = (x: Float64Array, grad: Float64Array): number => {
-    grad.fill(0);
-    let loss = 0;
-    for (let i = 0; i < nW; i++) { loss += 0.5 * x[i]! * x[i]!; grad[i] = x[i]!; }
-    for (let r = 0; r < n; r++) {
-      const a = X.offsets[r]!, b = X.offsets[r + 1]!;
-      for (let k = 0; k < L; k++) z[k] = x[nW + k]!;
-      for (let p = a; p < b; p++) {
-        const base = X.idx[p]! * L, v = X.val[p]!;
-        for (let k = 0; k < L; k++) z[k] = z[k]! + v * x[base + k]!;
-      }
-      let max = -Infinity, nPos = 0;
-      for (let k = 0; k < L; k++) { if (z[k]! > max) max = z[k]!; nPos += Y[r * L + k]!; }
-      let sum = 0;
-      for (let k = 0; k < L; k++) sum += Math.exp(z[k]! - max);
-      const lse = max + Math.log(sum);
-      for (let k = 0; k < L; k++) {
-        const t = Y[r * L + k]! / nPos;
-        loss -= C * t * (z[k]! - lse);
-        z[k] = C * (Math.exp(z[k]! - lse) - t); // per-label gradient of this row
-      }
-      for (let p = a; p < b; p++) {
-        const base = X.idx[p]! * L, v = X.val[p]!;
-        for (let k = 0; k < L; k++) grad[base + k] = grad[base + k]! + v * z[k]!;
-      }
-      for (let k = 0; k < L; k++) grad[nW + k] = grad[nW + k]! + z[k]!;
+  const objective = linearObjective(X, L, (r, z, loss) => {
+    let max = -Infinity, nPos = 0;
+    for (let k = 0; k < L; k++) { if (z[k]! > max) max = z[k]!; nPos += Y[r * L + k]!; }
+    let sum = 0;
+    for (let k = 0; k < L; k++) sum += Math.exp(z[k]! - max);
+    const lse = max + Math.log(sum);
+    for (let k = 0; k < L; k++) {
+      const t = Y[r * L + k]! / nPos;
+      loss -= C * t * (z[k]! - lse);
+      z[k] = C * (Math.exp(z[k]! - lse) - t); // per-label gradient of this row
     }
     return loss;
-  };
+  });
   const x = new Float64Array(nW + L);
   lbfgs(objective, x, { maxIter, memory: 10, relTol: 1e-7, ...(log ? { log } : {}) });
   return { w: x.subarray(0, nW), bias: x.subarray(nW) };
