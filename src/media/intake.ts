@@ -17,7 +17,7 @@ import {
 import { decodeBase64, isBase64, stripDataUrl } from "./base64.js";
 import { validateFacemesh } from "./facemesh.js";
 import { DURATION_TOLERANCE_MS } from "./audio.js";
-import { probeMedia } from "./ffmpeg.js";
+import { probeMedia, type MediaProbe } from "./ffmpeg.js";
 import type { MediaLimits } from "./limits.js";
 import { decodeText, parseFacemeshJson, sniff } from "./sniff.js";
 
@@ -25,7 +25,9 @@ export type Media =
   | { kind: "text"; text: string }
   | { kind: "facemesh"; faces: number[][][] }
   | { kind: "image"; bytes: Uint8Array; mime: string; width: number; height: number }
-  | { kind: "audio" | "video"; bytes: Uint8Array; mime: string; durationMs?: number };
+  | { kind: "audio"; bytes: Uint8Array; mime: string; durationMs?: number }
+  /** `probe`: ffmpeg's stream listing from intake, kept so frame extraction need not probe again. */
+  | { kind: "video"; bytes: Uint8Array; mime: string; durationMs?: number; probe?: MediaProbe };
 
 export interface IntakeRequest {
   data: string;
@@ -110,8 +112,9 @@ async function sniffVideo(bytes: Uint8Array, mime: string, limits: MediaLimits):
   const header = await readDuration(bytes, mime);
   const probe = await probeMedia(bytes, limits.decodeTimeoutMs).catch(() => undefined);
   const durationMs = header.durationMs ?? (probe?.durationSec !== undefined ? probe.durationSec * 1000 : undefined);
-  const kind = probe && !probe.video && probe.hasAudio ? "audio" : "video";
-  return { kind, bytes, mime, ...(durationMs !== undefined ? { durationMs } : {}) };
+  const duration = durationMs !== undefined ? { durationMs } : {};
+  if (probe && !probe.video && probe.hasAudio) return { kind: "audio", bytes, mime, ...duration };
+  return { kind: "video", bytes, mime, ...duration, ...(probe ? { probe } : {}) };
 }
 
 async function readDuration(bytes: Uint8Array, mime: string | undefined): Promise<{ durationMs?: number }> {

@@ -4,7 +4,7 @@
  */
 import { ErrorCode, ProtocolError, messages } from "../protocol/index.js";
 import { DURATION_TOLERANCE_MS, decodeFailure } from "./audio.js";
-import { probeMedia, runFfmpeg } from "./ffmpeg.js";
+import { probeMedia, runFfmpeg, type MediaProbe } from "./ffmpeg.js";
 import type { MediaLimits } from "./limits.js";
 
 export interface VideoFrame {
@@ -30,10 +30,18 @@ const MAX_FRAME_SIDE = 960;
  * Samples frames at `fpsPred` frames a second (0: every frame). At most `limits.maxVideoFrames`
  * frames are returned; a video whose frames run past `limits.maxVideoMs` is E0204.
  */
-export async function extractFrames(bytes: Uint8Array, fpsPred: number | null | undefined, limits: MediaLimits): Promise<VideoFrame[]> {
-  const probe = await probeMedia(bytes, limits.decodeTimeoutMs).catch((err: unknown) => {
-    throw decodeFailure(err, "video");
-  });
+export async function extractFrames(
+  bytes: Uint8Array,
+  fpsPred: number | null | undefined,
+  limits: MediaLimits,
+  /** The stream listing when the caller already has it (intake probes every video once). */
+  known?: MediaProbe,
+): Promise<VideoFrame[]> {
+  const probe =
+    known ??
+    (await probeMedia(bytes, limits.decodeTimeoutMs).catch((err: unknown) => {
+      throw decodeFailure(err, "video");
+    }));
   if (!probe.video) throw new ProtocolError(ErrorCode.UnknownMediaFormat, "The video could not be decoded: it has no video stream.");
   if (probe.durationSec !== undefined && probe.durationSec * 1000 > limits.maxVideoMs + DURATION_TOLERANCE_MS) {
     throw new ProtocolError(ErrorCode.VideoTooLong, messages.videoTooLong(limits.maxVideoMs));

@@ -12,6 +12,7 @@ import { intake, type Media } from "../media/intake.js";
 import type { MediaLimits } from "../media/limits.js";
 import {
   ErrorCode,
+  MODEL_ACCEPTS,
   MODEL_NAMES,
   ProtocolError,
   STREAM_WINDOW,
@@ -56,7 +57,7 @@ export class Session {
   readonly jobId = randomUUID().replaceAll("-", "");
   private models: ModelsConfig | undefined;
   private streamWindowMs: number = STREAM_WINDOW.default;
-  /** Per-model state (e.g. face identities, audio context); never shared across sessions. */
+  /** Per-model state (face identities); never shared across sessions. */
   private readonly state = new Map<ModelName, SessionState>();
   /** Audio context and stream time for the audio models (README "Audio time"). */
   private readonly audio = new AudioStream();
@@ -213,20 +214,19 @@ export class Session {
       model,
       input,
       config: config ?? {},
-      state: { ...state, streamWindowMs: this.streamWindowMs },
+      state,
     });
     this.state.set(model, out.state);
     if (out.error) throw new ProtocolError(out.error.code as ErrorCode, out.error.message);
     return out.result;
   }
 
-  /** Drops audio context and restarts stream time at 0; face identities survive, as the protocol says. */
+  /**
+   * Drops audio context and restarts stream time at 0. The audio window lives in `this.audio`,
+   * not in model state, so face identities survive, as the protocol says.
+   */
   private resetStream(): void {
     this.audio.reset();
-    for (const [model, state] of this.state) {
-      if (model === "prosody" || model === "burst") this.state.set(model, {});
-      else delete state.audio;
-    }
   }
 }
 
@@ -237,7 +237,8 @@ function inVideoPixels(p: FacePrediction, scale: number): FacePrediction {
   return { ...p, bbox: { x: Math.round(x / scale), y: Math.round(y / scale), w: Math.round(w / scale), h: Math.round(h / scale) } };
 }
 
-const AUDIO_MODELS: ReadonlySet<ModelName> = new Set(["prosody", "burst"]);
+/** The models that take sound (from audio, or a video's sound track). */
+const AUDIO_MODELS: ReadonlySet<ModelName> = new Set(MODEL_NAMES.filter((m) => MODEL_ACCEPTS[m].includes("audio")));
 
 interface Decoded {
   /** Model input for text, image and facemesh media. */
@@ -263,7 +264,7 @@ async function decodeMedia(media: Media, models: readonly ModelName[], config: M
     case "video": {
       const decoded: Decoded = {};
       if (models.some((m) => AUDIO_MODELS.has(m))) decoded.sound = await decodeSound(media.bytes, "video", limits);
-      if (models.includes("face")) decoded.frames = await extractFrames(media.bytes, config.face?.fps_pred, limits);
+      if (models.includes("face")) decoded.frames = await extractFrames(media.bytes, config.face?.fps_pred, limits, media.probe);
       return decoded;
     }
   }
