@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { decodeAudio } from "../src/media/ffmpeg.js";
-import { burstModel } from "../src/models/burst/index.js";
+import { burstModel, MIN_SEC } from "../src/models/burst/index.js";
 import { BURST_CALL_TYPES, BURST_EMOTIONS } from "../src/models/burst/labels.js";
 import type { TimedPrediction } from "../src/protocol/index.js";
 import { datasetsRoot } from "../src/training/prosody/data.js";
@@ -27,6 +27,8 @@ function noise(sec: number, amp: number): Float32Array {
 before(async () => {
   await burstModel.load();
 });
+
+import { assertPiecesTile } from "./helpers/pieces.js";
 
 describe("burst model", () => {
   it("finds a laugh: Amusement high, laughing among the top call types", { skip: !hasData }, async () => {
@@ -69,25 +71,22 @@ describe("burst model", () => {
   });
   /**
    * Tolerance: candidates come from each window's own energy floor, so a burst's edges can move by
-   * a frame or two between windows; once a burst has fully arrived, the chunked stream reports it
-   * with begin and end within 20 ms of the whole-clip result and the same top call type.
+   * a frame or two between windows; the pieces the chunks report tile the whole clip's bursts
+   * within 20 ms, and the piece ending a burst has the whole burst's top call type.
    */
-  it("1-second chunks through a 5-second window line up with the whole clip", { skip: !hasData }, async () => {
+  it("1-second chunks through a 5-second window tile the whole clip's bursts", { skip: !hasData }, async () => {
     const { samples } = await decodeAudio(readFileSync(LAUGH), { sampleRate: SR });
     const whole = await burstModel.predict({ kind: "audio", samples, sampleRate: SR, startSec: 0, newSec: 0, speech: [] }, {}, {});
     assert.ok(whole.predictions.length >= 1);
-    const seen: TimedPrediction[] = [];
+    const chunked: TimedPrediction[] = [];
     for (let i = 0; i < Math.ceil(samples.length / SR); i++) {
       const end = Math.min(samples.length, (i + 1) * SR), start = Math.max(0, end - 5 * SR);
       const r = await burstModel.predict({ kind: "audio", samples: samples.slice(start, end), sampleRate: SR, startSec: start / SR, newSec: i, speech: [] }, {}, {});
-      for (const p of r.predictions) assert.ok(p.time.end > i - 1e-9, "prediction must overlap the new audio");
-      seen.push(...r.predictions);
+      for (const p of r.predictions) assert.ok(p.time.begin >= i - MIN_SEC, "a piece lies in the new audio (or starts a burst too short to report before)");
+      chunked.push(...r.predictions);
     }
     const topCall = (p: TimedPrediction) => [...(p.descriptions ?? [])].sort((x, y) => y.score - x.score)[0]?.name;
-    for (const w of whole.predictions) {
-      const match = seen.find((p) => Math.abs(p.time.begin - w.time.begin) <= 0.02 && Math.abs(p.time.end - w.time.end) <= 0.02);
-      assert.ok(match, `no chunked burst matching ${JSON.stringify(w.time)}`);
-      assert.equal(topCall(match), topCall(w));
-    }
+    const ends = assertPiecesTile(whole.predictions, chunked, 0.02);
+    whole.predictions.forEach((w, j) => assert.equal(topCall(ends[j]!), topCall(w)));
   });
 });

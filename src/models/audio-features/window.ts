@@ -40,12 +40,34 @@ export function asWindow(input: ModelInput | AudioWindowInput, model: string): A
   return { samples: w.samples, startSec, newSec: w.newSec ?? startSec, endSec: startSec + w.samples.length / SAMPLE_RATE, speech: w.speech };
 }
 
-/** Spans that overlap the new audio [newSec, endSec], clipped to the audio the window holds. */
-export function spansTouchingNewAudio(spans: readonly TimeSpan[], w: AudioWindow): TimeSpan[] {
+/** A region as a model scores it, and the part of it this message reports. */
+export interface RegionPiece {
+  /** The region clipped to the audio the window holds: what the model measures. */
+  scored: TimeSpan;
+  /** The region clipped to this message's new audio [newSec, endSec]: the prediction's `time`. */
+  reported: TimeSpan;
+}
+
+/**
+ * Regions overlapping the new audio, each with the piece of it that lies in the new audio.
+ * Reporting only that piece means every moment of a stream is reported once, by the message that
+ * brought it: a region spanning several messages comes back as consecutive pieces whose union is
+ * the region a whole send reports, instead of the same region re-reported, growing, per message.
+ * The piece is scored on the whole region so far (window permitting), so its scores carry the
+ * context, and the piece ending a region carries the whole region's scores.
+ * `minSec` is the shortest region the model reports: a region whose part before the new audio
+ * was shorter than that was not reported by the previous message, so its piece starts at the
+ * region's beginning rather than at the new audio (no moment goes unreported).
+ */
+export function piecesInNewAudio(spans: readonly TimeSpan[], w: AudioWindow, minSec = 0): RegionPiece[] {
   return spans
     .filter((s) => s.end > w.newSec && s.begin < w.endSec)
-    .map((s) => ({ begin: Math.max(s.begin, w.startSec), end: Math.min(s.end, w.endSec) }))
-    .filter((s) => s.end > s.begin);
+    .map((s) => {
+      const scored = { begin: Math.max(s.begin, w.startSec), end: Math.min(s.end, w.endSec) };
+      const earlierWasReported = w.newSec - scored.begin >= minSec;
+      return { scored, reported: { begin: earlierWasReported ? Math.max(scored.begin, w.newSec) : scored.begin, end: scored.end } };
+    })
+    .filter((p) => p.scored.end > p.scored.begin && p.reported.end > p.reported.begin);
 }
 
 /** Milliseconds precision is plenty for stream times and keeps replies stable across chunkings. */

@@ -13,14 +13,14 @@ import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../proto
 import { weightsPath } from "../assets.js";
 import {
   asWindow, energyRegions, FEATURE_VERSION, featurise, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
-  spansTouchingNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
+  piecesInNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
 } from "../audio-features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { BURST_CALL_TYPES, BURST_EMOTIONS, CALL_TO_EMOTION } from "./labels.js";
 
 /** Minimum top call-type probability to report a burst (chosen on out-of-fold results). */
 export const MIN_CALL_PROB = 0.4;
-const MIN_SEC = 0.15;
+export const MIN_SEC = 0.15;
 const MAX_SEC = 5;
 const SHORT_SPEECH_SEC = 1;
 
@@ -76,12 +76,12 @@ export const burstModel: Model<EmptyConfig, TimedPrediction> = {
   async predict(input: ModelInput | AudioWindowInput): Promise<ModelResult<TimedPrediction>> {
     const w = asWindow(input, "burst");
     const predictions: TimedPrediction[] = [];
-    for (const s of spansTouchingNewAudio(burstCandidates(w.samples, w.startSec, w.speech ?? []), w)) {
-      if (s.end - s.begin < MIN_SEC) continue;
-      const { calls, accepted } = classifyBurst(w.samples, s.begin - w.startSec, s.end - w.startSec);
+    for (const { scored, reported } of piecesInNewAudio(burstCandidates(w.samples, w.startSec, w.speech ?? []), w, MIN_SEC)) {
+      if (scored.end - scored.begin < MIN_SEC) continue;
+      const { calls, accepted } = classifyBurst(w.samples, scored.begin - w.startSec, scored.end - w.startSec);
       if (!accepted) continue;
       predictions.push({
-        time: { begin: roundTime(s.begin), end: roundTime(s.end) },
+        time: { begin: roundTime(reported.begin), end: roundTime(reported.end) },
         emotions: emotionsFromCalls(calls),
         descriptions: BURST_CALL_TYPES.map((name, k) => ({ name, score: roundScore(calls[k] ?? 0) })),
       });

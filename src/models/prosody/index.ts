@@ -1,14 +1,14 @@
 /**
  * The `prosody` model: for every VAD speech region that overlaps this message's new audio, the
  * region (clipped to the audio the window holds) is featurised and classified into the eight
- * RAVDESS emotions (see MODEL_CARD.md). A region still being spoken is scored on what has arrived
- * and re-scored, with a later end time, when the next message extends it.
+ * RAVDESS emotions (see MODEL_CARD.md), and reported with the part of it that lies in the new
+ * audio as its `time` (window.ts `piecesInNewAudio`).
  */
 import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
 import { weightsPath } from "../assets.js";
 import {
   asWindow, energyRegions, FEATURE_VERSION, featurise, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
-  spansTouchingNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
+  piecesInNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
 } from "../audio-features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { PROSODY_LABELS, PROSODY_NAME } from "./labels.js";
@@ -36,11 +36,11 @@ export const prosodyModel: Model<EmptyConfig, TimedPrediction> = {
     const w = asWindow(input, "prosody");
     // Without a VAD result (older callers), energy regions stand in for speech.
     const speech: TimeSpan[] = w.speech ?? energyRegions(frameEnergies(w.samples)).map((r) => ({ begin: r.begin + w.startSec, end: r.end + w.startSec }));
-    const predictions = spansTouchingNewAudio(speech, w)
-      .filter((s) => s.end - s.begin >= MIN_SEGMENT_SEC)
-      .map((s): TimedPrediction => ({
-        time: { begin: roundTime(s.begin), end: roundTime(s.end) },
-        emotions: scoreProsody(w.samples, s.begin - w.startSec, s.end - w.startSec),
+    const predictions = piecesInNewAudio(speech, w, MIN_SEGMENT_SEC)
+      .filter(({ scored }) => scored.end - scored.begin >= MIN_SEGMENT_SEC)
+      .map(({ scored, reported }): TimedPrediction => ({
+        time: { begin: roundTime(reported.begin), end: roundTime(reported.end) },
+        emotions: scoreProsody(w.samples, scored.begin - w.startSec, scored.end - w.startSec),
       }));
     if (predictions.length === 0) return { predictions, warning: { code: WarningCode.NoSpeech, message: "No speech could be detected." } };
     return { predictions };
