@@ -6,9 +6,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import sharp from "sharp";
 import { after, before, describe, test } from "node:test";
 import { DEFAULT_LIMITS } from "../src/media/limits.js";
-import { extractFrames, splitPngs } from "../src/media/video.js";
+import { extractFrames, splitJpegs } from "../src/media/video.js";
 import { packageRoot } from "../src/models/assets.js";
 import { isAvailable } from "../src/models/registry.js";
 import type { RunningServer } from "../src/server/index.js";
@@ -46,8 +47,26 @@ describe("frame sampling (unit)", () => {
     assert.equal((await extractFrames(clip, 0, { ...DEFAULT_LIMITS, maxVideoFrames: 7 })).length, 7);
     // Asking for more than the video has gives every frame once, not duplicates.
     assert.deepEqual((await extractFrames(clip, 30, DEFAULT_LIMITS)).map((f) => f.time), every.map((f) => f.time));
-    // Each frame is one complete PNG.
-    for (const f of three) assert.equal(splitPngs(Buffer.from(f.bytes)).length, 1);
+    // Each frame is one complete JPEG of the video's size.
+    for (const f of three) {
+      assert.equal(splitJpegs(Buffer.from(f.bytes)).length, 1);
+      const meta = await sharp(f.bytes).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height], ["jpeg", 320, 240]);
+    }
+  });
+
+  test("splits a JPEG stream at image ends, not at FF D9 bytes inside other segments, and drops a truncated tail", async () => {
+    const jpeg = (hue: number) => sharp({ create: { width: 64, height: 48, channels: 3, background: { r: hue, g: 255 - hue, b: 128 } } }).jpeg({ quality: 90 }).toBuffer();
+    const a = await jpeg(10), b = await jpeg(200);
+    // A comment segment holding FF D9: a naive search for the end marker would cut there.
+    const comment = Buffer.from([0xff, 0xfe, 0x00, 0x06, 0xff, 0xd9, 0xff, 0xd9]);
+    const withComment = Buffer.concat([a.subarray(0, 2), comment, a.subarray(2)]);
+    const parts = splitJpegs(Buffer.concat([withComment, b, b.subarray(0, b.length - 10)]));
+    assert.equal(parts.length, 2);
+    assert.deepEqual(Buffer.from(parts[0]!), withComment);
+    assert.deepEqual(Buffer.from(parts[1]!), b);
+    // An image ending exactly at the end of the stream is complete.
+    assert.equal(splitJpegs(b).length, 1);
   });
 });
 
