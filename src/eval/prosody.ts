@@ -3,14 +3,17 @@
  * folds: train on five, test on the sixth), with the shipped training settings. Reports UA
  * (unweighted accuracy = mean per-class recall) per fold and their mean, pooled per-class recall
  * and the confusion matrix, and writes artifacts/eval/prosody.json.
- *   npm run eval -- prosody [--hidden N] [--l2 X] [--max-iter N] [--seeds 1,2]
+ * With --nested, the L2 strength is instead chosen inside each outer fold by leave-one-fold-out
+ * over its five training folds (nested CV; slower), and each fold's choice is printed.
+ *   npm run eval -- prosody [--nested] [--hidden N] [--l2 X] [--max-iter N] [--seeds 1,2]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../models/assets.js";
-import { FEATURE_VERSION } from "../models/audio-features/index.js";
+import { PROSODY_FEATURE_VERSION } from "../models/prosody/features.js";
 import { crossValidate, type CvReport } from "../training/prosody/cv.js";
 import { loadRavdess, RAVDESS_EMOTIONS } from "../training/prosody/dataset.js";
+import { nestedCrossValidate } from "../training/prosody/select.js";
 import { log, PROSODY_SETTINGS, settingsFromArgs } from "../training/prosody/train.js";
 
 const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
@@ -32,11 +35,20 @@ export function writeEval(name: string, body: unknown): void {
 }
 
 export async function evalProsody(argv: string[]): Promise<void> {
-  const s = settingsFromArgs(argv, PROSODY_SETTINGS);
+  const nested = argv.includes("--nested");
+  const s = settingsFromArgs(argv.filter((a) => a !== "--nested"), PROSODY_SETTINGS);
   const d = await loadRavdess(log);
   const t = performance.now();
-  const r = crossValidate(d.X, d.y, d.fold, [...RAVDESS_EMOTIONS], s, FEATURE_VERSION, log);
+  const labels = [...RAVDESS_EMOTIONS];
+  if (nested) {
+    const r = nestedCrossValidate(d.X, d.y, d.fold, labels, s, PROSODY_FEATURE_VERSION, log);
+    const recall = r.confusion.map((row, k) => row[k]! / row.reduce((a, b) => a + b, 0));
+    printReport({ folds: r.folds.map((f) => ({ ...f, n: 0, accuracy: 0 })), meanUa: r.meanUa, recall: Object.fromEntries(labels.map((l, k) => [l, recall[k]!])), confusion: r.confusion, oof: [] }, labels, "nested UA");
+    writeEval("prosody-nested", { dataset: "RAVDESS speech (EmoBox 6 folds)", protocol: "nested: L2 chosen per outer fold by inner leave-one-fold-out", settings: s, featureVersion: PROSODY_FEATURE_VERSION, labels, ...r, seconds: (performance.now() - t) / 1000 });
+    return;
+  }
+  const r = crossValidate(d.X, d.y, d.fold, labels, s, PROSODY_FEATURE_VERSION, log);
   printReport(r, RAVDESS_EMOTIONS, "UA");
   const { oof: _oof, ...rest } = r;
-  writeEval("prosody", { dataset: "RAVDESS speech (EmoBox 6 folds)", settings: s, featureVersion: FEATURE_VERSION, labels: RAVDESS_EMOTIONS, ...rest, seconds: (performance.now() - t) / 1000 });
+  writeEval("prosody", { dataset: "RAVDESS speech (EmoBox 6 folds)", settings: s, featureVersion: PROSODY_FEATURE_VERSION, labels: RAVDESS_EMOTIONS, ...rest, seconds: (performance.now() - t) / 1000 });
 }

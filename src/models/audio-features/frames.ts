@@ -85,7 +85,12 @@ export function frameEnergies(samples: Float32Array): Pick<FrameFeatures, "n" | 
   return { n, logE };
 }
 
-export function frameFeatures(samples: Float32Array): FrameFeatures {
+/**
+ * `onPower`, if given, sees each frame's power spectrum (FRAME / 2 bins, reused buffer: copy what
+ * you keep) so a caller can derive more spectral features without a second FFT; it does not
+ * change any returned value.
+ */
+export function frameFeatures(samples: Float32Array, onPower?: (frame: number, power: Float32Array) => void): FrameFeatures {
   spectral ??= new SpectralFrame(FRAME, SAMPLE_RATE, N_MFCC);
   pitch ??= PitchDetector.forFloat32Array(PITCH_WINDOW);
   pitch.minVolumeDecibels = -50;
@@ -111,6 +116,7 @@ export function frameFeatures(samples: Float32Array): FrameFeatures {
     }
     let total = 1e-12;
     const ps = m.powerSpectrum;
+    onPower?.(i, ps);
     for (let k = 0; k < ps.length; k++) total += ps[k]!;
     for (let j = 0; j < BANDS.length; j++) {
       let e = 1e-12;

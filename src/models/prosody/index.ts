@@ -7,10 +7,11 @@
 import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
 import { weightsPath } from "../assets.js";
 import {
-  asWindow, energyRegions, FEATURE_VERSION, featurise, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
+  asWindow, energyRegions, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
   piecesInNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
 } from "../audio-features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
+import { PROSODY_FEATURE_VERSION, prosodyFeatures } from "./features.js";
 import { PROSODY_LABELS, PROSODY_NAME } from "./labels.js";
 
 /** Regions shorter than this carry too few frames for stable statistics (about 2 syllables). */
@@ -20,7 +21,7 @@ let weights: ClassifierWeights | undefined;
 
 export function scoreProsody(samples: Float32Array, begin: number, end: number): { name: string; score: number }[] {
   if (!weights) throw new Error("prosody model used before load()");
-  const p = predictProba(weights, featurise(samples, begin, end).vector);
+  const p = predictProba(weights, prosodyFeatures(samples, begin, end));
   const byName = new Map(weights.labels.map((l, k) => [PROSODY_NAME[l] ?? l, p[k] ?? 0]));
   return PROSODY_LABELS.map((name) => ({ name, score: roundScore(byName.get(name) ?? 0) }));
 }
@@ -30,7 +31,7 @@ export const prosodyModel: Model<EmptyConfig, TimedPrediction> = {
   accepts: ["audio"],
   labels: PROSODY_LABELS,
   async load() {
-    weights ??= loadClassifier(weightsPath("prosody", "classifier.json"), FEATURE_VERSION);
+    weights ??= loadClassifier(weightsPath("prosody", "classifier.json"), PROSODY_FEATURE_VERSION);
   },
   async predict(input: ModelInput | AudioWindowInput): Promise<ModelResult<TimedPrediction>> {
     const w = asWindow(input, "prosody");

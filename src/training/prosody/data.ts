@@ -39,9 +39,20 @@ export async function loadClip(dataset: string, path: string): Promise<Float32Ar
   return (await decodeAudio(readFileSync(join(datasetsRoot(), dataset, path)), { sampleRate: 16_000 })).samples;
 }
 
-/** Segment vectors for `paths`, trimmed, cached. */
-export async function clipVectors(dataset: string, paths: string[], log: (...a: unknown[]) => void): Promise<Float64Array[]> {
-  const cacheFile = join(packageRoot, "artifacts", "cache", `${dataset}-features-v${FEATURE_VERSION}.json`);
+/** Segment vectors for `paths` from the shared featuriser, trimmed, cached. */
+export function clipVectors(dataset: string, paths: string[], log: (...a: unknown[]) => void): Promise<Float64Array[]> {
+  return clipVectorsWith(dataset, paths, `features-v${FEATURE_VERSION}`, (s, b, e) => featurise(s, b, e).vector, log);
+}
+
+/**
+ * Segment vectors for `paths` from any featuriser (samples, begin s, end s), trimmed, cached in
+ * artifacts/cache/<dataset>-<cacheTag>.json; put the featuriser's version in `cacheTag`.
+ */
+export async function clipVectorsWith(
+  dataset: string, paths: string[], cacheTag: string,
+  featuriser: (samples: Float32Array, begin: number, end: number) => ArrayLike<number>, log: (...a: unknown[]) => void,
+): Promise<Float64Array[]> {
+  const cacheFile = join(packageRoot, "artifacts", "cache", `${dataset}-${cacheTag}.json`);
   const cache: Record<string, number[]> = existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, "utf8")) as Record<string, number[]>) : {};
   const missing = paths.filter((p) => !cache[p]);
   let done = 0;
@@ -51,7 +62,7 @@ export async function clipVectors(dataset: string, paths: string[], log: (...a: 
     for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
       const s = await loadClip(dataset, p);
       const r = trimRegion(s);
-      cache[p] = Array.from(featurise(s, r.begin, r.end).vector);
+      cache[p] = Array.from(featuriser(s, r.begin, r.end));
       if (++done % 100 === 0) log(`featurised ${done}/${missing.length}`);
     }
   };

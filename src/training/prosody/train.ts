@@ -1,18 +1,21 @@
 /**
  * Trains the prosody classifier on all six RAVDESS folds and writes weights/prosody/classifier.json.
- * Deterministic (fixed seeds, full-batch L-BFGS). Settings were chosen by the six-fold
- * speaker-independent cross-validation that `npm run eval -- prosody` reports.
- *   npm run train -- prosody [--hidden 0] [--l2 0.01] [--max-iter 300] [--seeds 1]
+ * Deterministic (fixed seeds, full-batch L-BFGS). The L2 strength in PROSODY_SETTINGS is the
+ * winner of `selectL2` (six-fold speaker-independent CV over L2_GRID); --select reruns that
+ * choice instead of using the stored value. `npm run eval -- prosody --nested` checks the choice
+ * without peeking at the test actors.
+ *   npm run train -- prosody [--select] [--hidden 0] [--l2 0.1] [--max-iter 300] [--seeds 1]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { packageRoot, weightsPath } from "../../models/assets.js";
-import { FEATURE_VERSION } from "../../models/audio-features/index.js";
+import { PROSODY_FEATURE_VERSION } from "../../models/prosody/features.js";
 import { loadRavdess, RAVDESS_EMOTIONS } from "./dataset.js";
 import { trainClassifier, type MlpSettings } from "./mlp.js";
+import { L2_GRID, selectL2 } from "./select.js";
 
-export const PROSODY_SETTINGS: MlpSettings = { hidden: 0, l2: 0.01, maxIter: 300, seeds: [1] };
+export const PROSODY_SETTINGS: MlpSettings = { hidden: 0, l2: 0.1, maxIter: 300, seeds: [1] };
 
 export function settingsFromArgs(argv: string[], defaults: MlpSettings): MlpSettings {
   const { values } = parseArgs({
@@ -30,11 +33,20 @@ export function settingsFromArgs(argv: string[], defaults: MlpSettings): MlpSett
 export const log = (...a: unknown[]) => console.error(`[${(performance.now() / 1000).toFixed(1)}s]`, ...a);
 
 export async function trainProsody(argv: string[]): Promise<void> {
-  const s = settingsFromArgs(argv, PROSODY_SETTINGS);
+  const select = argv.includes("--select");
+  const s = settingsFromArgs(argv.filter((a) => a !== "--select"), PROSODY_SETTINGS);
   const d = await loadRavdess(log);
+  const labels = [...RAVDESS_EMOTIONS];
+  let selection: Record<string, number> | undefined;
+  if (select) {
+    const sel = selectL2(d.X, d.y, d.fold, labels, s, PROSODY_FEATURE_VERSION);
+    selection = Object.fromEntries(L2_GRID.map((l2, k) => [String(l2), sel.uas[k]!]));
+    log(`six-fold UA by L2: ${L2_GRID.map((l2, k) => `${l2}=${(100 * sel.uas[k]!).toFixed(1)}%`).join(" ")} -> ${sel.l2}`);
+    s.l2 = sel.l2;
+  }
   log(`training on ${d.X.length} clips, ${JSON.stringify(s)}`);
-  const w = trainClassifier(d.X, d.y, [...RAVDESS_EMOTIONS], s, FEATURE_VERSION);
-  w.meta = { data: "RAVDESS speech, all 24 actors (1440 clips)", settings: s };
+  const w = trainClassifier(d.X, d.y, labels, s, PROSODY_FEATURE_VERSION);
+  w.meta = { data: "RAVDESS speech, all 24 actors (1440 clips)", features: "models/prosody/features.ts", settings: s, ...(selection ? { sixFoldUaByL2: selection } : {}) };
   const file = weightsPath("prosody", "classifier.json");
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(w));
