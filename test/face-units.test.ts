@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DESCRIPTIONS_27, FACS_36 } from "../src/protocol/index.js";
 import { descriptionScores, facsScores, LM, measure, ramp } from "../src/models/face/geometry.js";
-import { assignIdentities, cosine, emptyIdentityState, identityStateOf } from "../src/models/face/identity.js";
+import { assignDeferredIdentities, assignIdentities, cosine, emptyIdentityState, identityStateOf } from "../src/models/face/identity.js";
 import { clampBox } from "../src/models/face/index.js";
 import { metrics } from "../src/training/facemesh/metrics.js";
 
@@ -123,6 +123,18 @@ describe("identities", () => {
     assert.equal(s.identities.length, 3);
     assert.deepEqual(s.identities.map((x) => x.id), ["face_2", "face_3", "face_4"]);
     assert.deepEqual(assignIdentities(s, [vec(1)], 0.72, 3), ["face_5"]);
+  });
+
+  test("ids given after a video's frames ran in parallel match frame-by-frame assignment", () => {
+    const frames = [[vec(1), vec(2)], [], [noisy(vec(2), 0.2), noisy(vec(1), 0.2), vec(3)], [vec(3)]];
+    const sequential = emptyIdentityState();
+    assignIdentities(sequential, [vec(9)]);
+    const before = structuredClone(sequential);
+    const expected = frames.map((d) => (d.length ? assignIdentities(sequential, d) : []));
+    const deferred = assignDeferredIdentities(before, frames.map((d, f) => d.map((descriptor, i) => ({ face_id: "unknown", descriptor, frame: f, i }))));
+    assert.deepEqual(deferred.frames.map((faces) => faces.map((p) => p.face_id)), expected);
+    assert.deepEqual(deferred.frames[2]?.[1], { face_id: "face_1", frame: 2, i: 1 }, "descriptors are dropped, the rest kept");
+    assert.deepEqual(deferred.state, sequential);
   });
 
   test("state survives structured cloning (the worker boundary) and rejects junk", () => {

@@ -112,6 +112,10 @@ describe("video messages on the server", () => {
     assert.ok(perFrame >= 2, `faces in frame 0: ${perFrame}`);
     const ids = new Set(predictions.map((p) => p.face_id));
     assert.equal(ids.size, perFrame, `ids ${[...ids].join(",")} over ${predictions.length} predictions`);
+    assert.ok(predictions.every((p) => !("descriptor" in p)), "face descriptors stay on the server");
+    // The video's ids carry over to the next message on the connection.
+    const still = await conn.ask({ models: { face: { identify_faces: true } }, data: b64(facePhoto()) }, 30_000);
+    for (const p of still.face.predictions as Reply[]) assert.ok(ids.has(p.face_id), `${p.face_id} not among ${[...ids].join(",")}`);
   });
 
   test("a silent video works with face only (W0103 on a test pattern), and is E0202 with prosody", async () => {

@@ -20,6 +20,8 @@ import { summarize, type Summary } from "./stats.js";
 export interface AudioBench {
   wav: { endToEndMs: Summary; bare: Record<string, Summary> };
   mp4: { endToEndMs: Summary; frames: number; bare: Record<string, Summary> };
+  /** The same, cropped to one face: end to end only. */
+  mp4OneFace: { endToEndMs: Summary; faces: number };
 }
 
 async function time(n: number, fn: () => Promise<unknown>): Promise<Summary> {
@@ -69,9 +71,13 @@ export async function benchAudio(opts: { quick?: boolean } = {}): Promise<AudioB
     // reset_stream on every message: each is a standalone 5-second message, not a growing stream.
     const wavFrame = JSON.stringify({ models: { prosody: {}, burst: {} }, data: media.wav.toString("base64"), reset_stream: true });
     const mp4Frame = JSON.stringify({ models: { face: { fps_pred: 3 }, prosody: {} }, data: media.mp4.toString("base64"), reset_stream: true });
+    const oneFaceFrame = JSON.stringify({ models: { face: { fps_pred: 3 }, prosody: {} }, data: media.mp4OneFace.toString("base64"), reset_stream: true });
+    const oneFaceFirst = (await extractFrames(media.mp4OneFace, 3, DEFAULT_LIMITS))[0];
+    const faces = oneFaceFirst ? (await faceModel.predict({ kind: "image", bytes: oneFaceFirst.bytes }, {}, {})).predictions.length : 0;
     return {
       wav: { endToEndMs: await measureRoundTrips(server.streamUrl, wavFrame, n * 2, 3), bare: wavBare },
       mp4: { endToEndMs: await measureRoundTrips(server.streamUrl, mp4Frame, n, 2), frames: frames.length, bare: mp4Bare },
+      mp4OneFace: { endToEndMs: await measureRoundTrips(server.streamUrl, oneFaceFrame, n, 2), faces },
     };
   } finally {
     await server.stop();

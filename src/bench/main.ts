@@ -61,6 +61,7 @@ function printAudio(r: AudioBench): void {
   console.log(`|${"-".repeat(60)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(10)}|`);
   console.log(row("5 s WAV, prosody + burst, end to end (target p50 100)", r.wav.endToEndMs));
   for (const [stage, s] of Object.entries(r.wav.bare)) console.log(row(`  bare: ${stage}`, s));
-  console.log(row(`5 s 640x480 MP4, face @3 fps + prosody, e2e (target 500)`, r.mp4.endToEndMs));
+  console.log(row(`5 s 640x480 MP4 (3 faces), face @3 fps + prosody, e2e (target 500)`, r.mp4.endToEndMs));
   for (const [stage, s] of Object.entries(r.mp4.bare)) console.log(row(`  bare: ${stage}${stage === "faceAllFrames" ? ` (${r.mp4.frames} frames)` : ""}`, s));
+  console.log(row(`same, cropped to ${r.mp4OneFace.faces} face(s), e2e`, r.mp4OneFace.endToEndMs));
 }

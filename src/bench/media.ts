@@ -17,8 +17,10 @@ const SPEECH =
 export interface BenchMedia {
   /** 5.0 s of speech, 16 kHz mono 16-bit WAV. */
   wav: Buffer;
-  /** 5.0 s, 640x480, H.264 + AAC: a face photo with the same speech as its sound track. */
+  /** 5.0 s, 640x480, H.264 + AAC: a photo of three faces with the same speech as its sound track. */
   mp4: Buffer;
+  /** The same, cropped to one of the faces (a webcam-like close-up). */
+  mp4OneFace: Buffer;
 }
 
 export function makeBenchMedia(): BenchMedia {
@@ -35,7 +37,14 @@ export function makeBenchMedia(): BenchMedia {
       "-vf", "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2",
       "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "5", "-shortest", mp4Path,
     ]);
-    return { wav: readFileSync(wavPath), mp4: readFileSync(mp4Path) };
+    const oneFacePath = join(dir, "one-face.mp4");
+    ffmpeg([
+      "-loop", "1", "-framerate", "25", "-i", face, "-i", wavPath,
+      // sample1.jpg is 1920x1280; this 4:3 window holds the left face (about 350 px) and no other.
+      "-vf", "crop=588:441:152:290,scale=640:480",
+      "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "5", "-shortest", oneFacePath,
+    ]);
+    return { wav: readFileSync(wavPath), mp4: readFileSync(mp4Path), mp4OneFace: readFileSync(oneFacePath) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

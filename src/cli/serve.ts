@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ConfigError, createLogger, loadConfig, startServer } from "../server/index.js";
+import { isClusterPrimary, runPrimary, workerBindings } from "./cluster.js";
 
 interface ServeFlags {
   host?: string;
@@ -9,6 +10,13 @@ interface ServeFlags {
   logLevel?: string;
   threads?: string;
   idleTimeoutMs?: string;
+  maxConnections?: string;
+  maxConnectionsPerKey?: string;
+  rateLimit?: string;
+  rateBurst?: string;
+  maxPendingTotal?: string;
+  shutdownTimeoutMs?: string;
+  workers?: string;
 }
 
 const asInt = (name: string, value: string | undefined): number | undefined => {
@@ -29,6 +37,13 @@ export function registerServe(program: Command): void {
     .option("--log-level <level>", "trace, debug, info, warn or error (env OPEN_EXPRESSION_LOG_LEVEL)")
     .option("--threads <n>", "inference worker threads, 0 = one per core (env OPEN_EXPRESSION_THREADS)")
     .option("--idle-timeout-ms <ms>", "close connections idle this long, 0 = never (env OPEN_EXPRESSION_IDLE_TIMEOUT_MS)")
+    .option("--max-connections <n>", "open connections in total, 0 = unlimited (env OPEN_EXPRESSION_MAX_CONNECTIONS; default 4096)")
+    .option("--max-connections-per-key <n>", "open connections per API key, 0 = unlimited (env OPEN_EXPRESSION_MAX_CONNECTIONS_PER_KEY)")
+    .option("--rate-limit <n>", "messages per second per API key, 0 = unlimited (env OPEN_EXPRESSION_RATE_LIMIT)")
+    .option("--rate-burst <n>", "messages a key may send at once before --rate-limit applies (env OPEN_EXPRESSION_RATE_BURST)")
+    .option("--max-pending-total <n>", "messages waiting across all connections, 0 = unlimited (env OPEN_EXPRESSION_MAX_PENDING_TOTAL; default 16384)")
+    .option("--shutdown-timeout-ms <ms>", "on SIGTERM, time to answer in-flight messages before closing (env OPEN_EXPRESSION_SHUTDOWN_TIMEOUT_MS; default 10000)")
+    .option("--workers <n>", "server processes sharing the port, restarted if they die (env OPEN_EXPRESSION_WORKERS; default 1)")
     .action(async (flags: ServeFlags) => {
       let config;
       try {
@@ -40,20 +55,40 @@ export function registerServe(program: Command): void {
           logLevel: flags.logLevel,
           threads: asInt("threads", flags.threads),
           idleTimeoutMs: asInt("idle-timeout-ms", flags.idleTimeoutMs),
+          maxConnections: asInt("max-connections", flags.maxConnections),
+          maxConnectionsPerKey: asInt("max-connections-per-key", flags.maxConnectionsPerKey),
+          rateLimitPerKey: asInt("rate-limit", flags.rateLimit),
+          rateBurstPerKey: asInt("rate-burst", flags.rateBurst),
+          maxPendingTotal: asInt("max-pending-total", flags.maxPendingTotal),
+          shutdownTimeoutMs: asInt("shutdown-timeout-ms", flags.shutdownTimeoutMs),
         });
       } catch (err) {
         console.error(`open-expression: ${(err as Error).message}`);
         process.exit(2);
       }
-      const log = createLogger(config.logLevel);
+      let workers: number;
+      try {
+        workers = asInt("workers", flags.workers ?? process.env.OPEN_EXPRESSION_WORKERS) || 1;
+      } catch (err) {
+        console.error(`open-expression: ${(err as Error).message}`);
+        process.exit(2);
+      }
+      // With --workers N this process only supervises; each worker runs this command again.
+      if (isClusterPrimary(workers)) return runPrimary({ workers, threads: config.threads, log: createLogger(config.logLevel) });
+      const bindings = workerBindings();
+      const log = bindings ? createLogger(config.logLevel).child(bindings) : createLogger(config.logLevel);
       try {
         const server = await startServer(config, log);
+        let stopping = false;
         const stop = (signal: string) => {
+          // A cluster worker can get both the terminal's SIGINT and its primary's SIGTERM.
+          if (stopping) return;
+          stopping = true;
           log.info({ signal }, "shutting down");
           server.close().then(() => process.exit(0), () => process.exit(1));
         };
-        process.once("SIGINT", () => stop("SIGINT"));
-        process.once("SIGTERM", () => stop("SIGTERM"));
+        process.on("SIGINT", () => stop("SIGINT"));
+        process.on("SIGTERM", () => stop("SIGTERM"));
       } catch (err) {
         if (err instanceof ConfigError) {
           log.fatal(err.message);

@@ -14,6 +14,19 @@ export interface PoolOptions {
   threads?: number;
   /** Tasks allowed to wait for a free worker before `run` rejects (backpressure). */
   maxQueue?: number;
+  /** Models a worker loads as soon as it starts (a replacement for a dead worker included). */
+  preload?: ModelName[];
+  /** Observers for metrics and logs. */
+  hooks?: PoolHooks;
+}
+
+export interface PoolHooks {
+  /** Time one model task spent inside the model. */
+  inference?(model: ModelName, ms: number): void;
+  /** A worker thread died (process.exit, uncaught exception, out of memory) and was replaced. */
+  workerReplaced?(): void;
+  /** An error the pool could not tie to a task (e.g. a worker dying between tasks). */
+  error?(err: Error): void;
 }
 
 /**
@@ -28,10 +41,13 @@ const workerFile = fileURLToPath(
 
 export class InferencePool {
   private readonly piscina: Piscina;
+  private readonly hooks: PoolHooks;
   readonly threads: number;
+  private created = 0;
 
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.hooks = options.hooks ?? {};
     this.piscina = new Piscina({
       filename: workerFile,
       minThreads: this.threads,
@@ -39,7 +55,18 @@ export class InferencePool {
       maxQueue: options.maxQueue ?? 4096,
       // Keep workers alive: loading models is the expensive part.
       idleTimeout: Number.MAX_SAFE_INTEGER,
+      workerData: { preload: options.preload ?? [] },
     });
+    // When a worker thread dies, piscina rejects the task it was running (only that one: one
+    // task per worker at a time) and starts a replacement to keep minThreads. Workers are never
+    // retired while idle (idleTimeout above), so every creation past the first `threads` is a
+    // replacement.
+    this.piscina.on("workerCreate", () => {
+      if (++this.created > this.threads) this.hooks.workerReplaced?.();
+    });
+    // Piscina emits 'error' for a worker that dies with no task; an EventEmitter 'error' without
+    // a listener would throw and take the whole process down.
+    this.piscina.on("error", (err: Error) => this.hooks.error?.(err));
   }
 
   /** Loads the models in every worker; resolves when all are ready. */
@@ -51,7 +78,9 @@ export class InferencePool {
 
   async run(task: InferenceTask): Promise<InferenceResult> {
     try {
-      return (await this.piscina.run(task)) as InferenceResult;
+      const out = (await this.piscina.run(task)) as InferenceResult;
+      this.hooks.inference?.(task.model, out.modelMs);
+      return out;
     } catch (err) {
       // A full queue is the server being busy, not the model failing on this input.
       if (err instanceof Error && /queue is at limit/i.test(err.message)) {

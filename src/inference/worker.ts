@@ -3,10 +3,12 @@
  * warm-up, and then serve every connection; per-connection data travels with each task.
  */
 import { performance } from "node:perf_hooks";
+import { workerData } from "node:worker_threads";
 import { loadModel, type AnyModel } from "../models/registry.js";
 import { detectSpeech, type Region } from "../models/vad/silero.js";
 import { ProtocolError, type ModelName } from "../protocol/index.js";
 import type { InferenceResult, InferenceTask } from "./task.js";
+import { runTestHook } from "./test-hooks.js";
 
 const loaded = new Map<ModelName, Promise<AnyModel>>();
 
@@ -21,6 +23,10 @@ function model(name: ModelName): Promise<AnyModel> {
   return m;
 }
 
+// A worker started to replace one that died loads its models right away, so the next message
+// it gets is not slowed by loading (the pool's warm-up only reaches the first workers).
+for (const name of (workerData as { preload?: ModelName[] } | undefined)?.preload ?? []) model(name).catch(() => undefined);
+
 /** Warm-up task: load the named models so the first real message is not slow. */
 export async function warm(names: ModelName[]): Promise<string[]> {
   await Promise.all(names.map(model));
@@ -33,6 +39,8 @@ export async function vad(task: { samples: Float32Array; offsetSec: number }): P
 }
 
 export default async function run(task: InferenceTask): Promise<InferenceResult> {
+  const hook = runTestHook(task);
+  if (hook) return hook;
   const m = await model(task.model);
   const start = performance.now();
   const state = task.state;

@@ -1,18 +1,18 @@
 /**
  * Audio decoding through the ffmpeg binary shipped in the `@ffmpeg-installer/ffmpeg` npm package.
- * Every child process has a wall-clock limit and an output-size limit, so a hostile or broken
- * file costs a bounded amount. Input goes through a temporary file, not a pipe, because MP4/MOV
+ * Every child process has a wall-clock limit, an output-size limit and (on Linux) a memory
+ * limit, so a hostile or broken file costs a bounded amount. Input goes through a temporary file, not a pipe, because MP4/MOV
  * files with the index at the end cannot be read from a non-seekable stream.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ffmpegPath = (createRequire(import.meta.url)("@ffmpeg-installer/ffmpeg") as { path: string }).path;
 
-export type DecodeFailure = "no-audio" | "invalid" | "timeout" | "too-large";
+export type DecodeFailure = "no-audio" | "invalid" | "timeout" | "too-large" | "memory";
 
 export class DecodeError extends Error {
   constructor(
@@ -96,6 +96,40 @@ export async function probeMedia(bytes: Uint8Array, timeoutMs = 5_000): Promise<
   return probe;
 }
 
+/**
+ * Memory watchdog. A crafted file can make a decoder allocate far more than its output; Node
+ * cannot give one child an rlimit (no prlimit in spawn, and `ulimit -v` through a shell would
+ * also cap address space that ffmpeg maps but never touches), so we watch the child's resident
+ * memory in /proc/<pid>/status and kill it over the limit. Linux only: elsewhere the wall-clock
+ * and output limits still apply. Checked every 20 ms, so a child can overshoot briefly.
+ */
+let maxRssBytes = 1024 * 1024 * 1024;
+const RSS_POLL_MS = 20;
+
+/** Resident-memory limit of each ffmpeg child, in bytes; 0 disables the watchdog. */
+export function setFfmpegMemoryLimit(bytes: number): void {
+  maxRssBytes = bytes;
+}
+
+function watchMemory(pid: number | undefined, onOver: (rss: number) => void): () => void {
+  if (!maxRssBytes || pid === undefined || process.platform !== "linux") return () => undefined;
+  const limit = maxRssBytes;
+  let reading = false;
+  const timer = setInterval(() => {
+    if (reading) return;
+    reading = true;
+    readFile(`/proc/${pid}/status`, "utf8")
+      .then((status) => {
+        const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
+        const rss = kb ? Number(kb[1]) * 1024 : 0;
+        if (rss > limit) onOver(rss);
+      })
+      .catch(() => undefined) // the child has already exited
+      .finally(() => (reading = false));
+  }, RSS_POLL_MS);
+  return () => clearInterval(timer);
+}
+
 interface Exec {
   code: number | null;
   stdout: Buffer;
@@ -118,6 +152,7 @@ async function execFfmpeg(bytes: Uint8Array, args: string[], limits: RunLimits):
         child.kill("SIGKILL");
       };
       const timer = setTimeout(() => kill(new DecodeError("timeout", `decoding took longer than ${limits.timeoutMs} ms`)), limits.timeoutMs);
+      const unwatch = watchMemory(child.pid, (rss) => kill(new DecodeError("memory", `ffmpeg used ${Math.round(rss / 2 ** 20)} MB, over its memory limit`)));
       child.stdout.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > limits.maxBytes) return kill(new DecodeError("too-large", `decoded output exceeded ${limits.maxBytes} bytes`));
@@ -130,6 +165,7 @@ async function execFfmpeg(bytes: Uint8Array, args: string[], limits: RunLimits):
       child.on("error", (err) => kill(new DecodeError("invalid", `could not run ffmpeg: ${err.message}`)));
       child.on("close", (code) => {
         clearTimeout(timer);
+        unwatch();
         if (failure) return reject(failure);
         resolve({ code, stdout: Buffer.concat(chunks), stderr });
       });

@@ -19,6 +19,11 @@ export type ModelInput =
       frame?: number;
       /** Seconds from the start of the video; absent (null on the wire) for a still image. */
       time?: number;
+      /**
+       * The caller gives out face ids itself (a video's frames run in parallel, and ids must
+       * follow frame order): predictions carry their face descriptor instead (face model only).
+       */
+      deferIdentity?: boolean;
     }
   | {
       /**

@@ -28,6 +28,8 @@ export const ErrorCode = {
   Overloaded: "E0902",
   /** Extension: the model failed on this input; the connection stays usable. */
   InferenceFailed: "E0903",
+  /** Extension: the API key sent more messages per second than its rate limit; this one was not processed. */
+  RateLimited: "E0904",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -71,4 +73,10 @@ export const messages = {
     "Failed to parse the data into a known file format (text, image, audio, video or facemesh JSON).",
   modelUnavailable: (model: string) =>
     `The '${model}' model is not available in this build of Open Expression.`,
+  serverQueueFull: (limit: number) =>
+    `The server is busy: ${limit.toLocaleString("en-US")} messages are already waiting across all connections; this one was not processed. Retry shortly.`,
+  shuttingDown: () =>
+    "The server is shutting down; this message was not processed. Reconnect and send it again.",
+  rateLimited: (perSecond: number) =>
+    `Too many messages for this API key (limit ${perSecond} per second); this one was not processed. Slow down and retry.`,
 } as const;

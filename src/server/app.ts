@@ -1,17 +1,22 @@
 /**
  * HTTP and WebSocket on one port. `/v0/stream/models` upgrades to the streaming protocol after
- * auth; `/healthz` and `/readyz` serve probes. Everything else about a message happens in Session.
+ * auth and the connection limits; `/healthz` and `/readyz` serve probes, `/metrics` Prometheus.
+ * A connection's messages are handled in connection.ts and Session; close() drains gracefully.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer } from "ws";
 import { InferencePool } from "../inference/pool.js";
+import { setFfmpegMemoryLimit } from "../media/ffmpeg.js";
 import { AVAILABLE_MODELS } from "../models/registry.js";
 import { MODEL_NAMES } from "../protocol/index.js";
 import { ApiKeys, isLoopback, presentedKey } from "./auth.js";
 import { ConfigError, type ServerConfig } from "./config.js";
+import { serveSocket, type LiveConnection } from "./connection.js";
+import { ConnectionLimiter, GlobalQueue, RateLimiter, type ConnectionRefusal } from "./limits.js";
 import type { Logger } from "./logger.js";
-import { Session } from "./session.js";
+import { METRICS_PATH, ServerMetrics, serveMetrics } from "./metrics.js";
+import { serveAsset, servePageToBrowsers } from "./static.js";
 
 export const STREAM_PATH = "/v0/stream/models";
 const VERSION = "0.1.0";
@@ -36,9 +41,28 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
         "Set OPEN_EXPRESSION_API_KEYS (or --api-keys / --api-keys-file), or bind to 127.0.0.1.",
     );
   }
-  const pool = new InferencePool({ threads: config.threads || undefined });
+  setFfmpegMemoryLimit(config.ffmpegMaxMemoryMb * 1024 * 1024);
+  const connections = new ConnectionLimiter(config.maxConnections, config.maxConnectionsPerKey);
+  const rate = new RateLimiter(config.rateLimitPerKey, config.rateBurstPerKey);
+  const queue = new GlobalQueue(config.maxPendingTotal);
+  const live = new Set<LiveConnection>();
+  const metrics = new ServerMetrics({ connections: () => connections.open, queueDepth: () => queue.depth });
+  const pool = new InferencePool({
+    threads: config.threads || undefined,
+    preload: AVAILABLE_MODELS,
+    hooks: {
+      inference: (model, ms) => metrics.inferenceTime(model, ms),
+      workerReplaced: () => {
+        metrics.workerRestarted();
+        log.warn("an inference worker died and was replaced; only the message it was running failed");
+      },
+      error: (err) => log.error({ err: err.message }, "inference worker error outside any message"),
+    },
+  });
   let ready = false;
   let closing = false;
+  /** Set when close() begins: no new connections, and new frames are answered with E0902. */
+  let draining = false;
   // Load every model in every worker before /readyz says ready. A failed load (say, a weights
   // file missing) is logged and retried, so a probe sees the server recover once it is fixed.
   void (async () => {
@@ -57,7 +81,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   })();
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false });
-  const http = createServer((req, res) => serveHttp(req, res, () => ready));
+  const http = createServer((req, res) => {
+    if (config.metrics && requestUrl(req)?.pathname === METRICS_PATH) return void serveMetrics(req, res, metrics, keys, log);
+    serveHttp(req, res, () => ready, keys);
+  });
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Until ws takes the socket over, nobody else listens for its errors: a client that resets
     // the connection while we answer 401 would otherwise crash the process.
@@ -65,13 +92,32 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     const url = requestUrl(req);
     if (!url) return rejectUpgrade(socket, 400, "Bad Request");
     if (url.pathname !== STREAM_PATH) return rejectUpgrade(socket, 404, "Not Found");
-    if (!keys.accepts(presentedKey(req, url))) {
+    const keyId = keys.identify(presentedKey(req, url));
+    if (keyId === undefined) {
       log.info({ remote: req.socket.remoteAddress }, "rejected connection: missing or invalid API key");
+      metrics.connectionRefused("unauthorized");
       return rejectUpgrade(socket, 401, "Unauthorized", "Invalid or missing API key.");
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+    const refusal: ConnectionRefusal | undefined = draining
+      ? { status: 503, code: "shutting_down", message: "The server is shutting down." }
+      : connections.check(keyId);
+    if (refusal) {
+      log.info({ remote: req.socket.remoteAddress, key_id: keyId, code: refusal.code }, "rejected connection: over a connection limit");
+      metrics.connectionRefused(refusal.code);
+      return refuseUpgrade(socket, refusal);
+    }
+    // ws completes the upgrade synchronously (no verifyClient), so no other upgrade can slip in
+    // between the check above and this count.
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const done = connections.acquire(keyId);
+      const conn = serveSocket(ws, { config, pool, log, metrics, keyId, rate, queue, draining: () => draining });
+      live.add(conn);
+      ws.on("close", () => {
+        done();
+        live.delete(conn);
+      });
+    });
   });
-  wss.on("connection", (ws: WebSocket) => serveSocket(ws, config, pool, log));
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -92,8 +138,15 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     port,
     pool,
     async close() {
-      for (const client of wss.clients) client.close(1001, "server shutting down");
+      // Graceful: stop listening and refuse new upgrades, answer every message already received
+      // (frames that arrive now get E0902 "shutting down", in order), then close with 1001.
+      draining = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      while ([...live].some((c) => !c.settled) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      const unsettled = [...live].filter((c) => !c.settled).length;
+      if (unsettled > 0) log.warn({ connections: unsettled, timeout_ms: config.shutdownTimeoutMs }, "shutdown deadline passed with messages still in flight");
+      for (const client of wss.clients) client.close(1001, "server shutting down");
       // Clients get a moment to answer the closing handshake; a client that never answers would
       // otherwise hold the shutdown for ws's 30 s closing timeout.
       const grace = setTimeout(() => {
@@ -108,88 +161,6 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   };
 }
 
-/**
- * Reply bytes handed to a connection but not yet written to it. Above this the connection is
- * congested (its client is not reading): we stop reading its messages and computing its replies
- * until the backlog halves. A word-level reply to 10,000 characters is about 2 MB, so without
- * this a client that never reads could make the server buffer without bound.
- */
-const REPLY_HIGH_WATER_BYTES = 8 * 1024 * 1024;
-
-function serveSocket(ws: WebSocket, config: ServerConfig, pool: InferencePool, log: Logger): void {
-  let unflushed = 0;
-  let waiters: (() => void)[] = [];
-  const release = () => {
-    const ready = waiters;
-    waiters = [];
-    for (const resolve of ready) resolve();
-  };
-  const writable = (): Promise<void> =>
-    unflushed <= REPLY_HIGH_WATER_BYTES || ws.readyState !== ws.OPEN ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve));
-  const sendReply = (text: string) => {
-    const bytes = Buffer.byteLength(text);
-    unflushed += bytes;
-    if (unflushed > REPLY_HIGH_WATER_BYTES && !ws.isPaused) ws.pause();
-    ws.send(text, () => {
-      unflushed -= bytes;
-      if (unflushed <= REPLY_HIGH_WATER_BYTES / 2) {
-        if (ws.isPaused) ws.resume();
-        release();
-      }
-    });
-  };
-  const session = new Session({
-    pool,
-    limits: config.limits,
-    maxPending: config.maxPendingPerConnection,
-    maxPendingBytes: 2 * config.maxMessageBytes,
-    writable,
-  });
-  const connLog = log.child({ job_id: session.jobId });
-  connLog.debug("connection opened");
-  let idleTimer: NodeJS.Timeout | undefined;
-  const armIdle = () => {
-    if (idleTimer) clearTimeout(idleTimer);
-    if (config.idleTimeoutMs > 0) {
-      idleTimer = setTimeout(() => {
-        // Busy computing replies is not idle; stuck behind a client that reads nothing for a
-        // whole idle period is.
-        if (session.pendingCount > 0 && unflushed <= REPLY_HIGH_WATER_BYTES) return armIdle();
-        connLog.info("closing idle connection");
-        ws.close(1000, "idle timeout");
-      }, config.idleTimeoutMs);
-      idleTimer.unref();
-    }
-  };
-  armIdle();
-  ws.on("message", (data, isBinary) => {
-    armIdle();
-    // Binary frames are accepted when they hold UTF-8 JSON; anything else gets E0100 like bad text.
-    const frame = isBinary || typeof data !== "string" ? Buffer.from(data as Buffer).toString("utf8") : data;
-    session
-      .handle(frame)
-      .then((outcome) => {
-        if (ws.readyState !== ws.OPEN) return;
-        sendReply(JSON.stringify(outcome.reply));
-        const code = "code" in outcome.reply ? outcome.reply.code : undefined;
-        connLog.debug({ models: outcome.models, ms: Math.round(outcome.ms * 100) / 100, code }, "message");
-        if (outcome.failure) connLog.warn({ models: outcome.models, err: outcome.failure }, "model failed on a message");
-      })
-      // Session answers every failure with an error reply; anything that still escapes is a bug,
-      // and must cost this connection at most, never the process (unhandled rejections exit).
-      .catch((err: unknown) => {
-        connLog.error({ err }, "message handling failed");
-        ws.close(1011, "internal error");
-      });
-  });
-  ws.on("error", (err) => connLog.warn({ err: err.message }, "socket error"));
-  ws.on("close", (code) => {
-    if (idleTimer) clearTimeout(idleTimer);
-    release(); // let waiting messages finish; their replies are dropped
-    connLog.debug({ code }, "connection closed");
-  });
-}
-
 /** The request target as a URL, or undefined when it cannot be parsed (e.g. "//"): never throws. */
 function requestUrl(req: IncomingMessage): URL | undefined {
   try {
@@ -199,7 +170,7 @@ function requestUrl(req: IncomingMessage): URL | undefined {
   }
 }
 
-function serveHttp(req: IncomingMessage, res: ServerResponse, isReady: () => boolean): void {
+function serveHttp(req: IncomingMessage, res: ServerResponse, isReady: () => boolean, keys: ApiKeys): void {
   const json = (status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
@@ -212,6 +183,9 @@ function serveHttp(req: IncomingMessage, res: ServerResponse, isReady: () => boo
     case "/readyz":
       return isReady() ? json(200, { status: "ready", models: AVAILABLE_MODELS }) : json(503, { status: "loading" });
     case "/":
+    case "/info":
+      // Browsers get the playground page; API clients (and /info) get the build information.
+      if (url.pathname === "/" && servePageToBrowsers(req, res)) return;
       return json(200, {
         name: "open-expression",
         version: VERSION,
@@ -219,10 +193,23 @@ function serveHttp(req: IncomingMessage, res: ServerResponse, isReady: () => boo
         models: Object.fromEntries(MODEL_NAMES.map((m) => [m, AVAILABLE_MODELS.includes(m) ? "available" : "not available in this build"])),
       });
     case STREAM_PATH:
+      // A browser cannot read the status of a refused WebSocket handshake, so the playground
+      // asks here with the same key: 401 means the key is wrong, 426 that it is fine.
+      if (!keys.accepts(presentedKey(req, url))) return json(401, { error: "Invalid or missing API key.", code: "unauthorized" });
       return json(426, { error: "Upgrade to WebSocket required." });
     default:
+      if (serveAsset(req, res, url.pathname)) return;
       return json(404, { error: "Not found." });
   }
+}
+
+/** Over a connection limit: HTTP 429 (this key) or 503 (the server), with a JSON body carrying a code. */
+function refuseUpgrade(socket: Duplex, refusal: ConnectionRefusal): void {
+  const payload = JSON.stringify({ error: refusal.message, code: refusal.code });
+  const reason = refusal.status === 429 ? "Too Many Requests" : "Service Unavailable";
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${payload}`,
+  );
 }
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, body = reason): void {

@@ -29,12 +29,23 @@ export class ApiKeys {
    * key is compared, so neither length nor the position of a match leaks through timing.
    */
   accepts(candidate: string | undefined): boolean {
-    if (!this.enabled) return true;
-    if (candidate === undefined) return false;
+    return this.identify(candidate) !== undefined;
+  }
+
+  /**
+   * Which configured key `candidate` is, as an opaque label for per-key limits ("key-1" for the
+   * first configured key; never the key itself), "anonymous" when auth is off, undefined when
+   * the key is wrong. Same constant-time comparison as `accepts`.
+   */
+  identify(candidate: string | undefined): string | undefined {
+    if (!this.enabled) return "anonymous";
+    if (candidate === undefined) return undefined;
     const given = digest(candidate);
-    let ok = false;
-    for (const d of this.digests) ok = timingSafeEqual(d, given) || ok;
-    return ok;
+    let match = -1;
+    this.digests.forEach((d, i) => {
+      if (timingSafeEqual(d, given)) match = i;
+    });
+    return match >= 0 ? `key-${match + 1}` : undefined;
   }
 }
 

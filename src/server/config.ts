@@ -15,6 +15,22 @@ export interface ServerConfig {
   maxMessageBytes: number;
   /** Messages one connection may have waiting for a reply before the excess gets E0902. */
   maxPendingPerConnection: number;
+  /** Messages waiting across all connections before the excess gets E0902; 0 = unlimited. */
+  maxPendingTotal: number;
+  /** Open WebSocket connections in total; beyond it the upgrade gets HTTP 503. 0 = unlimited. */
+  maxConnections: number;
+  /** Open connections per API key (all clients share one identity without keys); beyond it HTTP 429. 0 = unlimited. */
+  maxConnectionsPerKey: number;
+  /** Messages per second per API key (token bucket); the excess gets E0904. 0 = unlimited. */
+  rateLimitPerKey: number;
+  /** Token-bucket size: messages a key may send at once before the rate applies. 0 = the rate. */
+  rateBurstPerKey: number;
+  /** On SIGTERM / close(): how long in-flight messages may take to be answered before sockets close with 1001. */
+  shutdownTimeoutMs: number;
+  /** Serve Prometheus metrics at /metrics (behind the API key when keys are configured). */
+  metrics: boolean;
+  /** Resident memory one ffmpeg child may use before it is killed (E0200); 0 = unlimited. */
+  ffmpegMaxMemoryMb: number;
   /** Inference worker threads; 0 = one per core. */
   threads: number;
   logLevel: string;
@@ -28,6 +44,15 @@ export const DEFAULT_CONFIG: ServerConfig = {
   idleTimeoutMs: 60_000,
   maxMessageBytes: 32 * 1024 * 1024,
   maxPendingPerConnection: 1024,
+  maxPendingTotal: 16_384,
+  maxConnections: 4_096,
+  maxConnectionsPerKey: 0,
+  rateLimitPerKey: 0,
+  rateBurstPerKey: 0,
+  shutdownTimeoutMs: 10_000,
+  metrics: true,
+  // Decoding 60 s of video or 5 s of audio needs well under 200 MB; 1 GB only stops runaways.
+  ffmpegMaxMemoryMb: 1_024,
   threads: 0,
   logLevel: "info",
   limits: DEFAULT_LIMITS,
@@ -43,6 +68,14 @@ function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === "") return undefined;
+  if (["1", "true", "on", "yes"].includes(raw)) return true;
+  if (["0", "false", "off", "no"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
 }
 
 export function readKeysFile(path: string): string[] {
@@ -65,6 +98,14 @@ export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = p
     idleTimeoutMs: int(env, "OPEN_EXPRESSION_IDLE_TIMEOUT_MS"),
     maxMessageBytes: int(env, "OPEN_EXPRESSION_MAX_MESSAGE_BYTES"),
     maxPendingPerConnection: int(env, "OPEN_EXPRESSION_MAX_PENDING"),
+    maxPendingTotal: int(env, "OPEN_EXPRESSION_MAX_PENDING_TOTAL"),
+    maxConnections: int(env, "OPEN_EXPRESSION_MAX_CONNECTIONS"),
+    maxConnectionsPerKey: int(env, "OPEN_EXPRESSION_MAX_CONNECTIONS_PER_KEY"),
+    rateLimitPerKey: int(env, "OPEN_EXPRESSION_RATE_LIMIT"),
+    rateBurstPerKey: int(env, "OPEN_EXPRESSION_RATE_BURST"),
+    shutdownTimeoutMs: int(env, "OPEN_EXPRESSION_SHUTDOWN_TIMEOUT_MS"),
+    metrics: bool(env, "OPEN_EXPRESSION_METRICS"),
+    ffmpegMaxMemoryMb: int(env, "OPEN_EXPRESSION_FFMPEG_MAX_MEMORY_MB"),
     threads: int(env, "OPEN_EXPRESSION_THREADS"),
     logLevel: env.OPEN_EXPRESSION_LOG_LEVEL || undefined,
   };

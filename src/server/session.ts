@@ -4,6 +4,7 @@
  * reply overtake an earlier one, while other connections proceed in parallel on the pool.
  */
 import { randomUUID } from "node:crypto";
+import { assignDeferredIdentities, type DeferredFacePrediction } from "../models/face/identity.js";
 import type { ModelResult, SessionState } from "../models/model.js";
 import { AUDIO_SAMPLE_RATE, AudioStream, decodeSound } from "../media/audio.js";
 import { extractFrames, type VideoFrame } from "../media/video.js";
@@ -41,11 +42,24 @@ export interface SessionOptions {
   maxPendingBytes?: number;
   /** Resolves when the connection can take another reply; awaited before each message is processed. */
   writable?: () => Promise<void>;
+  /** Server-wide checks on each arriving frame (rate limit, global queue, shutdown); none by default. */
+  admission?: Admission;
+}
+
+/**
+ * Server-wide admission of one frame, checked after the connection's own limits. `admit`
+ * returns the error to answer the frame with instead of processing it, or undefined when the
+ * frame is admitted; an admitted frame is released exactly once, when its reply is ready.
+ */
+export interface Admission {
+  admit(): ProtocolError | undefined;
+  release(): void;
 }
 
 /** What the session reports about each handled message (for logs and metrics). */
 export interface MessageOutcome {
   reply: Reply;
+  /** The models the message asked for, when it got that far (also on error replies). */
   models: ModelName[];
   ms: number;
   /** Internal error text for the server log when the reply is a generic E0903. */
@@ -77,7 +91,9 @@ export class Session {
     // its turn, so a flooding client cannot make the server buffer without bound.
     // Bytes count too: 1024 waiting frames of 32 MB each would be 32 GB.
     const overBytes = this.pendingBytes > 0 && this.pendingBytes + frame.length > (this.options.maxPendingBytes ?? Infinity);
-    const rejected = this.pending >= this.options.maxPending || overBytes ? { payloadId: payloadIdOf(frame) } : undefined;
+    // The connection's own limits first, then the server-wide ones (which count the frame in).
+    const refusal = this.pending >= this.options.maxPending || overBytes ? overloadError() : this.options.admission?.admit();
+    const rejected = refusal ? { payloadId: payloadIdOf(frame), error: refusal } : undefined;
     let body: string | undefined = rejected ? undefined : frame;
     const bytes = rejected ? 0 : frame.length;
     this.pending++;
@@ -85,7 +101,7 @@ export class Session {
     const run = async (): Promise<MessageOutcome> => {
       try {
         if (rejected || body === undefined) {
-          return { reply: errorReply(overloadError(), rejected?.payloadId), models: [], ms: 0 };
+          return { reply: errorReply(rejected?.error ?? overloadError(), rejected?.payloadId), models: [], ms: 0 };
         }
         // A client that does not read its replies stops getting new ones computed.
         await this.options.writable?.();
@@ -97,6 +113,7 @@ export class Session {
       } finally {
         this.pending--;
         this.pendingBytes -= bytes;
+        if (!rejected) this.options.admission?.release();
       }
     };
     const result = this.tail.then(run, run);
@@ -112,8 +129,9 @@ export class Session {
       return { reply: errorReply(new ProtocolError(ErrorCode.InvalidJson, `Failed to parse the request as JSON: ${(err as Error).message}`)), models: [] };
     }
     const payloadId = payloadIdOf(json);
+    const seen: { models: ModelName[] } = { models: [] };
     try {
-      return await this.processRequest(json, payloadId);
+      return await this.processRequest(json, payloadId, seen);
     } catch (err) {
       // Internal failures reach the client as a generic E0903 (no paths or stack details); the
       // detail goes to the server log through `failure`.
@@ -123,11 +141,11 @@ export class Session {
         : err;
       const reply = errorReply(error, payloadId);
       if (wantsJobDetails(json)) reply.job_details = { job_id: this.jobId };
-      return internal ? { reply, models: [], failure: err instanceof Error ? err.message : String(err) } : { reply, models: [] };
+      return internal ? { reply, models: seen.models, failure: err instanceof Error ? err.message : String(err) } : { reply, models: seen.models };
     }
   }
 
-  private async processRequest(json: unknown, payloadId: string | undefined): Promise<{ reply: Reply; models: ModelName[] }> {
+  private async processRequest(json: unknown, payloadId: string | undefined, seen: { models: ModelName[] }): Promise<{ reply: Reply; models: ModelName[] }> {
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
       throw new ProtocolError(ErrorCode.InvalidPayload, "The request must be a JSON object.");
     }
@@ -154,6 +172,7 @@ export class Session {
     if (models.length === 0) {
       throw new ProtocolError(ErrorCode.InvalidPayload, "No models configured: send a 'models' object such as {\"language\": {}} with the first message.");
     }
+    seen.models = models;
     const config = (req.models ?? this.models) as ModelsConfig;
     const media = await intake({ data: req.data, rawText: req.raw_text ?? false, models }, this.options.limits);
     // Decoding checks (E0200/E0202/E0203/E0204) come before E0901, so a client learns about its
@@ -162,12 +181,13 @@ export class Session {
     const missing = models.find((m) => !isAvailable(m));
     if (missing) throw new ProtocolError(ErrorCode.ModelUnavailable, messages.modelUnavailable(missing));
 
-    // Only audio that reaches the models enters the stream (and moves stream time).
-    const audio = decoded.sound ? await this.audioInput(decoded.sound) : undefined;
+    // Only audio that reaches the models enters the stream (and moves stream time). A video's
+    // frames start through the face model while the VAD runs on its sound.
+    const audio = decoded.sound ? this.audioInput(decoded.sound) : undefined;
     const results = await Promise.all(
-      models.map((model) => {
+      models.map(async (model) => {
         if (model === "face" && decoded.frames) return this.runFrames(decoded.frames, config.face);
-        const input = AUDIO_MODELS.has(model) ? audio : decoded.input;
+        const input = AUDIO_MODELS.has(model) ? await audio : decoded.input;
         if (!input) throw new Error(`no ${model} input for ${media.kind} media`);
         return this.runModel(model, input, config[model]);
       }),
@@ -193,17 +213,31 @@ export class Session {
   }
 
   /**
-   * Video frames through the face model. With identities on, frames go one after another (each
-   * frame's face ids build on the previous ones); otherwise a few at a time across the pool.
+   * Video frames through the face model, up to one frame per pool thread in flight, a new one
+   * starting as soon as any finishes, and never more, so other connections' work still gets a
+   * turn on the pool. With identities on, the frames' face descriptors come back and ids are
+   * given here in frame order, as if the frames had been measured one after another.
    */
   private async runFrames(frames: VideoFrame[], config: FaceConfig | null | undefined): Promise<ModelResult<unknown>> {
-    const batch = config?.identify_faces ? 1 : Math.max(1, this.options.pool.threads);
-    const predictions: unknown[] = [];
-    for (let i = 0; i < frames.length; i += batch) {
-      const slice = frames.slice(i, i + batch);
-      const results = await Promise.all(slice.map((f) => this.runModel("face", { kind: "image", bytes: f.bytes, frame: f.frame, time: f.time }, config)));
-      results.forEach((r, j) => predictions.push(...(r.predictions as FacePrediction[]).map((p) => inVideoPixels(p, slice[j]?.scale ?? 1))));
+    const deferIdentity = Boolean(config?.identify_faces);
+    const results: FacePrediction[][] = new Array(frames.length);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < frames.length; i = next++) {
+        const f = frames[i]!;
+        const r = await this.runModel("face", { kind: "image", bytes: f.bytes, frame: f.frame, time: f.time, deferIdentity }, config);
+        results[i] = (r.predictions as FacePrediction[]).map((p) => inVideoPixels(p, f.scale));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, this.options.pool.threads), frames.length) }, lane));
+    let perFrame = results;
+    if (deferIdentity) {
+      const faceState = this.state.get("face") ?? {};
+      const assigned = assignDeferredIdentities(faceState.identities, results as (FacePrediction & DeferredFacePrediction)[][]);
+      this.state.set("face", { ...faceState, identities: assigned.state });
+      perFrame = assigned.frames;
     }
+    const predictions = perFrame.flat();
     if (predictions.length > 0) return { predictions };
     return { predictions: [], warning: { code: WarningCode.NoFaces, message: "No faces could be detected." } };
   }
@@ -262,10 +296,15 @@ async function decodeMedia(media: Media, models: readonly ModelName[], config: M
       // Intake already refused non-audio models (E0102), so audio models were requested.
       return { sound: await decodeSound(media.bytes, "audio", limits) };
     case "video": {
-      const decoded: Decoded = {};
-      if (models.some((m) => AUDIO_MODELS.has(m))) decoded.sound = await decodeSound(media.bytes, "video", limits);
-      if (models.includes("face")) decoded.frames = await extractFrames(media.bytes, config.face?.fps_pred, limits, media.probe);
-      return decoded;
+      // Two ffmpeg runs over the same bytes, side by side: sound and frames. When both fail, the
+      // sound's error is the one reported, whichever finished first, so the code is stable.
+      const [sound, frames] = await Promise.allSettled([
+        models.some((m) => AUDIO_MODELS.has(m)) ? decodeSound(media.bytes, "video", limits) : undefined,
+        models.includes("face") ? extractFrames(media.bytes, config.face?.fps_pred, limits, media.probe) : undefined,
+      ]);
+      if (sound.status === "rejected") throw sound.reason;
+      if (frames.status === "rejected") throw frames.reason;
+      return { ...(sound.value && { sound: sound.value }), ...(frames.value && { frames: frames.value }) };
     }
   }
 }

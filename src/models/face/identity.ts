@@ -112,3 +112,26 @@ export function assignIdentities(
     return id;
   });
 }
+
+/** A face prediction whose id is still to be given (a video frame run with `deferIdentity`). */
+export interface DeferredFacePrediction {
+  face_id: string;
+  descriptor: number[];
+}
+
+/**
+ * Gives ids to the faces of a video's frames that were measured in parallel: frame by frame, in
+ * order, exactly as if the frames had been measured one after another. Returns the predictions
+ * without their descriptors and the updated identity state.
+ */
+export function assignDeferredIdentities<P extends DeferredFacePrediction>(
+  stateValue: unknown,
+  frames: readonly (readonly P[])[],
+): { state: IdentityState; frames: Omit<P, "descriptor">[][] } {
+  const state = identityStateOf(stateValue);
+  const out = frames.map((faces) => {
+    const ids = faces.length > 0 ? assignIdentities(state, faces.map((f) => f.descriptor)) : [];
+    return faces.map(({ descriptor: _descriptor, ...rest }, i) => ({ ...rest, face_id: ids[i] ?? "unknown" }));
+  });
+  return { state, frames: out };
+}

@@ -9,7 +9,7 @@ import type { Model, ModelInput, ModelResult, SessionState } from "../model.js";
 import { emotionProbs, FACE_EMOTION_LABELS, namedEmotions, round } from "./emotion.js";
 import { descriptionScores, facsScores, measure } from "./geometry.js";
 import { getHuman, loadHumanModel, tfOf, type FaceResult, type GraphModel, type Human } from "./human.js";
-import { assignIdentities, identityStateOf } from "./identity.js";
+import { assignIdentities, identityStateOf, type DeferredFacePrediction } from "./identity.js";
 
 /**
  * Default `prob_threshold`. The spec's 0.99 is calibrated to Hume's detector; Human's BlazeFace
@@ -82,18 +82,23 @@ export const faceModel: Model<FaceConfig, FacePrediction> = {
       return { predictions: [], warning: { code: WarningCode.NoFaces, message: "No faces could be detected." } };
     }
     let ids = kept.map(() => "unknown");
-    if (config.identify_faces) {
-      const identities = identityStateOf(state.identities);
-      ids = assignIdentities(identities, kept.map((k) => k.face.embedding ?? []));
-      state.identities = identities;
-    }
-    const predictions = kept.map(({ face, bbox, emotions }, i): FacePrediction => {
+    const prediction = ({ face, bbox, emotions }: (typeof kept)[number], i: number): FacePrediction => {
       const p: FacePrediction = { frame: input.frame ?? 0, time: input.time ?? null, bbox, prob: round(face.boxScore), face_id: ids[i] ?? "unknown", emotions: namedEmotions(emotions) };
       const metrics = config.facs || config.descriptions ? measure(face.mesh) : undefined;
       if (config.facs && metrics) p.facs = facsScores(metrics);
       if (config.descriptions && metrics) p.descriptions = descriptionScores(metrics);
       return p;
-    });
-    return { predictions };
+    };
+    if (config.identify_faces && input.deferIdentity) {
+      // Sent back as plain numbers: the session assigns ids in frame order (identity.ts).
+      return { predictions: kept.map((k, i): FacePrediction & DeferredFacePrediction => ({ ...prediction(k, i), descriptor: Array.from(k.face.embedding ?? []) })) };
+    }
+    if (config.identify_faces) {
+      const identities = identityStateOf(state.identities);
+      ids = assignIdentities(identities, kept.map((k) => k.face.embedding ?? []));
+      state.identities = identities;
+    }
+    return { predictions: kept.map(prediction) };
+
   },
 };

@@ -1,0 +1,149 @@
+/**
+ * Prometheus metrics (prom-client), served at /metrics. One registry per server, so several
+ * servers in one process (the tests) never share or double-register series. Labels are bounded
+ * sets (model names, error codes, refusal reasons): never keys, payload ids or client addresses.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { ModelName, Reply } from "../protocol/index.js";
+import { presentedKey, type ApiKeys } from "./auth.js";
+import type { Logger } from "./logger.js";
+
+export const METRICS_PATH = "/metrics";
+
+/** Seconds; from sub-millisecond text up to a minute of video. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Gauges read when scraped, so they never drift from the numbers they describe. */
+export interface MetricsSources {
+  connections: () => number;
+  queueDepth: () => number;
+}
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly messages: Counter<"model">;
+  private readonly errors: Counter<"model" | "code">;
+  private readonly warnings: Counter<"model" | "code">;
+  private readonly inference: Histogram<"model">;
+  private readonly endToEnd: Histogram<"model">;
+  private readonly workerRestarts: Counter;
+  private readonly refusedConnections: Counter<"reason">;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: "open_expression_connections",
+      help: "Open WebSocket connections.",
+      registers,
+      collect() {
+        this.set(sources.connections());
+      },
+    });
+    new Gauge({
+      name: "open_expression_queue_depth",
+      help: "Messages accepted and not yet answered, across all connections (the global queue).",
+      registers,
+      collect() {
+        this.set(sources.queueDepth());
+      },
+    });
+    this.messages = new Counter({
+      name: "open_expression_messages_total",
+      help: "Messages answered, by requested model ('none' before a model is known: bad JSON, job_details, refusals).",
+      labelNames: ["model"],
+      registers,
+    });
+    this.errors = new Counter({
+      name: "open_expression_errors_total",
+      help: "Error replies, by requested model ('none' when unknown) and error code.",
+      labelNames: ["model", "code"],
+      registers,
+    });
+    this.warnings = new Counter({
+      name: "open_expression_warnings_total",
+      help: "Warnings inside prediction replies, by model and warning code.",
+      labelNames: ["model", "code"],
+      registers,
+    });
+    this.inference = new Histogram({
+      name: "open_expression_inference_seconds",
+      help: "Time inside a model for one task (a message, or one video frame for face), by model.",
+      labelNames: ["model"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.endToEnd = new Histogram({
+      name: "open_expression_message_seconds",
+      help: "From a message's arrival to its reply being handed to the socket (queueing, decoding and inference), by model.",
+      labelNames: ["model"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.workerRestarts = new Counter({
+      name: "open_expression_worker_restarts_total",
+      help: "Inference worker threads replaced after one died (crash or exit).",
+      registers,
+    });
+    this.refusedConnections = new Counter({
+      name: "open_expression_refused_connections_total",
+      help: "WebSocket upgrades refused, by reason.",
+      labelNames: ["reason"],
+      registers,
+    });
+  }
+
+  /** Counts one answered message and its latency from arrival (`seconds`). */
+  message(models: readonly ModelName[], reply: Reply, seconds: number): void {
+    const labels = models.length > 0 ? models : (["none"] as const);
+    const code = "code" in reply && typeof reply.code === "string" && "error" in reply ? reply.code : undefined;
+    for (const model of labels) {
+      this.messages.inc({ model });
+      if (code) this.errors.inc({ model, code });
+      this.endToEnd.observe({ model }, seconds);
+      const block = (reply as Record<string, unknown>)[model];
+      if (block && typeof block === "object" && "code" in block && typeof block.code === "string") {
+        this.warnings.inc({ model, code: block.code });
+      }
+    }
+  }
+
+  inferenceTime(model: ModelName, ms: number): void {
+    this.inference.observe({ model }, ms / 1000);
+  }
+
+  workerRestarted(): void {
+    this.workerRestarts.inc();
+  }
+
+  connectionRefused(reason: string): void {
+    this.refusedConnections.inc({ reason });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/**
+ * GET /metrics. With API keys configured it needs one (X-Hume-Api-Key, `Authorization: Bearer`
+ * as Prometheus' `authorization` setting sends it, or ?api_key=): the numbers are harmless, but
+ * a public endpoint should not tell strangers how busy it is.
+ */
+export async function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: ServerMetrics, keys: ApiKeys, log: Logger): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (!keys.accepts(presentedKey(req, url))) {
+    res.writeHead(401, { "content-type": "application/json" });
+    return void res.end(JSON.stringify({ error: "Invalid or missing API key.", code: "unauthorized" }));
+  }
+  try {
+    const { contentType, body } = await metrics.render();
+    res.writeHead(200, { "content-type": contentType });
+    res.end(body);
+  } catch (err) {
+    log.error({ err }, "rendering metrics failed");
+    res.writeHead(500, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: "Metrics are unavailable." }));
+  }
+}

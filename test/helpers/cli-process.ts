@@ -1,0 +1,71 @@
+/**
+ * `open-expression serve` as a child process (run from the sources), with its JSON log lines
+ * collected so tests can wait for "models loaded", find its URL, and count who served what.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { packageRoot } from "../../src/models/assets.js";
+
+export interface LogLine {
+  msg?: string;
+  worker?: number;
+  pid?: number;
+  url?: string;
+  [key: string]: unknown;
+}
+
+/** The CLI as a child process, with its JSON log lines collected and waitable. */
+export class CliProcess {
+  readonly lines: LogLine[] = [];
+  private listeners: (() => void)[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on("line", (text) => {
+      try {
+        this.lines.push(JSON.parse(text) as LogLine);
+      } catch {
+        return; // not a log line
+      }
+      for (const l of this.listeners) l();
+    });
+    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  }
+
+  static start(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+    const child = spawn(process.execPath, ["--import", "tsx", join(packageRoot, "src/cli/main.ts"), "serve", ...args], {
+      cwd: packageRoot,
+      env: { ...process.env, OPEN_EXPRESSION_WORKERS: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stderr!.resume();
+    return new CliProcess(child);
+  }
+
+  /** Resolves once `count` log lines match, failing after `timeoutMs`. */
+  waitFor(match: (l: LogLine) => boolean, count = 1, timeoutMs = 30_000): Promise<LogLine[]> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.lines.filter(match);
+        if (found.length < count) return false;
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        resolve(found);
+        return true;
+      };
+      const listener = () => void check();
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${count} log line(s); saw: ${this.lines.map((l) => l.msg).join(" | ")}`)), timeoutMs);
+      if (!check()) this.listeners.push(listener);
+    });
+  }
+}
+
+
+/** The ws:// stream URL from a server's "listening" log line, once it has loaded its models. */
+export async function readyStreamUrl(cli: CliProcess, timeoutMs = 60_000): Promise<string> {
+  await cli.waitFor((l) => l.msg === "models loaded", 1, timeoutMs);
+  const line = cli.lines.find((l) => typeof l.url === "string");
+  if (!line) throw new Error("no listening line");
+  return (line.url as string).replace(/^http/, "ws") + "/v0/stream/models";
+}
