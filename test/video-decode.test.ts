@@ -9,7 +9,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { after, before, describe, test } from "node:test";
 import { DEFAULT_LIMITS } from "../src/media/limits.js";
-import { extractFrames, splitJpegs } from "../src/media/video.js";
+import { extractFrames, splitJpegs, type VideoFrame } from "../src/media/video.js";
 import { packageRoot } from "../src/models/assets.js";
 import { isAvailable } from "../src/models/registry.js";
 import type { RunningServer } from "../src/server/index.js";
@@ -53,6 +53,19 @@ describe("frame sampling (unit)", () => {
       const meta = await sharp(f.bytes).metadata();
       assert.deepEqual([meta.format, meta.width, meta.height], ["jpeg", 320, 240]);
     }
+  });
+
+  test("frames handed over during decoding are the frames returned, in order, up to the frame cap", async () => {
+    // A larger, busier picture than the test pattern, so JPEGs straddle the pipe's chunks.
+    const clip = video("mp4", 2, { image: facePhoto(), rate: 10 });
+    const early: VideoFrame[] = [];
+    const frames = await extractFrames(clip, 0, DEFAULT_LIMITS, undefined, (f) => early.push(f));
+    assert.equal(frames.length, 20);
+    assert.deepEqual(early, frames);
+    const capped: VideoFrame[] = [];
+    const seven = await extractFrames(clip, 0, { ...DEFAULT_LIMITS, maxVideoFrames: 7 }, undefined, (f) => capped.push(f));
+    assert.deepEqual(capped, seven);
+    assert.equal(capped.length, 7);
   });
 
   test("splits a JPEG stream at image ends, not at FF D9 bytes inside other segments, and drops a truncated tail", async () => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { packageRoot } from "../models/assets.js";
 import { benchAudio, type AudioBench } from "./audio.js";
 import { benchLanguage } from "./language.js";
+import { benchOverhead, type OverheadRow } from "./overhead.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -15,6 +16,7 @@ const which = args.filter((a) => !a.startsWith("--"));
 const benches: Record<string, () => Promise<unknown>> = {
   language: () => benchLanguage({ quick }),
   audio: () => benchAudio({ quick }),
+  overhead: () => benchOverhead({ quick }),
 };
 const selected = which.length ? which : Object.keys(benches);
 
@@ -37,6 +39,7 @@ for (const name of selected) {
 
 function print(name: string, result: unknown): void {
   if (name === "audio") return printAudio(result as AudioBench);
+  if (name === "overhead") return printOverhead(result as OverheadRow[]);
   if (name !== "language") return console.log(JSON.stringify(result, null, 2));
   const r = result as Awaited<ReturnType<typeof benchLanguage>>;
   const row = (label: string, s: { p50: number; p95: number; p99: number }) =>
@@ -64,4 +67,13 @@ function printAudio(r: AudioBench): void {
   console.log(row(`5 s 640x480 MP4 (3 faces), face @3 fps + prosody, e2e (target 500)`, r.mp4.endToEndMs));
   for (const [stage, s] of Object.entries(r.mp4.bare)) console.log(row(`  bare: ${stage}${stage === "faceAllFrames" ? ` (${r.mp4.frames} frames)` : ""}`, s));
   console.log(row(`same, cropped to ${r.mp4OneFace.faces} face(s), e2e`, r.mp4OneFace.endToEndMs));
+}
+
+function printOverhead(rows: OverheadRow[]): void {
+  console.log(`\n| ${"model".padEnd(9)} | ${"input".padEnd(40)} | ${"bare p50".padStart(9)} | ${"e2e p50".padStart(9)} | ${"e2e/bare".padStart(8)} |`);
+  console.log(`|${"-".repeat(11)}|${"-".repeat(42)}|${"-".repeat(11)}|${"-".repeat(11)}|${"-".repeat(10)}|`);
+  for (const r of rows) {
+    console.log(`| ${r.model.padEnd(9)} | ${r.input.padEnd(40)} | ${r.bareMs.p50.toFixed(2).padStart(9)} | ${r.endToEndMs.p50.toFixed(2).padStart(9)} | ${`${r.ratio}x`.padStart(8)} |`);
+  }
+  console.log("target: end-to-end p50 within 1.5x the bare time at low load (ms)");
 }

@@ -53,6 +53,8 @@ export async function decodeAudio(bytes: Uint8Array, options: DecodeAudioOptions
 interface RunLimits {
   timeoutMs: number;
   maxBytes: number;
+  /** Sees stdout as it arrives (within `maxBytes`), for callers that start work before the end. */
+  onData?: (chunk: Buffer) => void;
 }
 
 /** Runs ffmpeg with `INPUT` in `args` replaced by a temp file holding `bytes`; returns stdout. */
@@ -157,6 +159,7 @@ async function execFfmpeg(bytes: Uint8Array, args: string[], limits: RunLimits):
         size += chunk.length;
         if (size > limits.maxBytes) return kill(new DecodeError("too-large", `decoded output exceeded ${limits.maxBytes} bytes`));
         chunks.push(chunk);
+        limits.onData?.(chunk);
       });
       child.stderr.on("data", (chunk: Buffer) => {
         // Enough for a probe's stream list; error messages are short.

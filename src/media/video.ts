@@ -36,6 +36,11 @@ export async function extractFrames(
   limits: MediaLimits,
   /** The stream listing when the caller already has it (intake probes every video once). */
   known?: MediaProbe,
+  /**
+   * Called with each frame as soon as ffmpeg has produced it (at most `maxVideoFrames`), so the
+   * face model can start before the last frame is decoded. The returned frames are the same.
+   */
+  onFrame?: (frame: VideoFrame) => void,
 ): Promise<VideoFrame[]> {
   const probe =
     known ??
@@ -64,18 +69,20 @@ export async function extractFrames(
   ];
   // A JPEG at this quality is far below 3 bytes a pixel; that bound (plus headers) cannot be hit.
   const frameBytes = Math.ceil(width * scale * height * scale * 3.1) + 4096;
+  // Every frame: times from the stream's stated rate (25 when ffmpeg states none, as for
+  // MediaRecorder's variable-rate WebM, where these times are approximate).
+  const rate = fps > 0 ? fps : (probe.video.fps ?? 25);
+  const frameAt = (jpeg: Uint8Array, i: number): VideoFrame => ({ bytes: jpeg, frame: i, time: Math.round((i / rate) * 1000) / 1000, scale });
+  const early = onFrame ? jpegStream((jpeg, i) => i < limits.maxVideoFrames && onFrame(frameAt(jpeg, i))) : undefined;
   let out: Buffer;
   try {
-    out = await runFfmpeg(bytes, args, { timeoutMs: limits.decodeTimeoutMs, maxBytes: frameBytes * framesWanted });
+    out = await runFfmpeg(bytes, args, { timeoutMs: limits.decodeTimeoutMs, maxBytes: frameBytes * framesWanted, onData: early });
   } catch (err) {
     throw decodeFailure(err, "video");
   }
   const jpegs = splitJpegs(out);
   if (jpegs.length === 0) throw new ProtocolError(ErrorCode.UnknownMediaFormat, "The video could not be decoded: no frames.");
-  // Every frame: times from the stream's stated rate (25 when ffmpeg states none, as for
-  // MediaRecorder's variable-rate WebM, where these times are approximate).
-  const rate = fps > 0 ? fps : (probe.video.fps ?? 25);
-  const frames = jpegs.map((jpeg, i) => ({ bytes: jpeg, frame: i, time: Math.round((i / rate) * 1000) / 1000, scale }));
+  const frames = jpegs.map(frameAt);
   // Containers without a stated duration (MediaRecorder WebM) are measured by their frames.
   const last = frames[frames.length - 1];
   if (fps > 0 && last && last.time * 1000 > limits.maxVideoMs) throw new ProtocolError(ErrorCode.VideoTooLong, messages.videoTooLong(limits.maxVideoMs));
@@ -100,6 +107,59 @@ export function splitJpegs(buf: Buffer): Uint8Array[] {
     start = end;
   }
   return out;
+}
+
+/**
+ * An incremental `splitJpegs`: feed it stdout chunks, and `onJpeg` gets each complete image
+ * with its index as soon as its last byte has arrived. Holds at most one partial image.
+ */
+function jpegStream(onJpeg: (jpeg: Uint8Array, index: number) => void): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  let index = 0;
+  return (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    let start = 0;
+    while (start + 4 <= pending.length && pending[start] === 0xff && pending[start + 1] === 0xd8) {
+      const end = jpegEnd(pending, start + 2);
+      if (end < 0) break;
+      onJpeg(new Uint8Array(pending.subarray(start, end)), index++);
+      start = end;
+    }
+    pending = pending.subarray(start);
+  };
+}
+
+/**
+ * Frames handed over while a video is still being decoded: a reader asks for frame `i` and
+ * waits until it has arrived or the extraction has ended.
+ */
+export class FrameFeed {
+  private readonly frames: VideoFrame[] = [];
+  private waiting: (() => void)[] = [];
+  private ended = false;
+
+  push(frame: VideoFrame): void {
+    this.frames.push(frame);
+    this.wake();
+  }
+
+  /** No more frames will come (the extraction finished or failed). */
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  /** Frame `i` once it has arrived; undefined when the extraction ended without it. */
+  async at(i: number): Promise<VideoFrame | undefined> {
+    while (i >= this.frames.length && !this.ended) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return this.frames[i];
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
 }
 
 /** Offset just past the EOI of the JPEG whose markers start at `pos`, or -1 when truncated. */

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { assignDeferredIdentities, type DeferredFacePrediction } from "../models/face/identity.js";
 import type { ModelResult, SessionState } from "../models/model.js";
 import { AUDIO_SAMPLE_RATE, AudioStream, decodeSound } from "../media/audio.js";
-import { extractFrames, type VideoFrame } from "../media/video.js";
+import { extractFrames, FrameFeed, type VideoFrame } from "../media/video.js";
 import { isAvailable } from "../models/registry.js";
 import { intake, type Media } from "../media/intake.js";
 import type { MediaLimits } from "../media/limits.js";
@@ -181,12 +181,19 @@ export class Session {
     const missing = models.find((m) => !isAvailable(m));
     if (missing) throw new ProtocolError(ErrorCode.ModelUnavailable, messages.modelUnavailable(missing));
 
-    // Only audio that reaches the models enters the stream (and moves stream time). A video's
-    // frames start through the face model while the VAD runs on its sound.
-    const audio = decoded.sound ? this.audioInput(decoded.sound) : undefined;
+    // Only audio that reaches the models enters the stream (and moves stream time): a video's
+    // sound waits until its frames have decoded too, so a message answered with a decoding error
+    // never moves stream time. Meanwhile the frames already run through the face model.
+    const sound = decoded.sound;
+    const audio = sound
+      ? (async () => {
+          await decoded.video?.done;
+          return this.audioInput(sound);
+        })()
+      : undefined;
     const results = await Promise.all(
       models.map(async (model) => {
-        if (model === "face" && decoded.frames) return this.runFrames(decoded.frames, config.face);
+        if (model === "face" && decoded.video) return this.runFrames(decoded.video, config.face);
         const input = AUDIO_MODELS.has(model) ? await audio : decoded.input;
         if (!input) throw new Error(`no ${model} input for ${media.kind} media`);
         return this.runModel(model, input, config[model]);
@@ -213,27 +220,36 @@ export class Session {
   }
 
   /**
-   * Video frames through the face model, up to one frame per pool thread in flight, a new one
-   * starting as soon as any finishes, and never more, so other connections' work still gets a
-   * turn on the pool. With identities on, the frames' face descriptors come back and ids are
-   * given here in frame order, as if the frames had been measured one after another.
+   * Video frames through the face model as they come out of the decoder: up to one frame per
+   * pool thread in flight, a new one starting as soon as any finishes, and never more, so other
+   * connections' work still gets a turn on the pool. With identities on, the frames' face
+   * descriptors come back and ids are given here in frame order, as if the frames had been
+   * measured one after another.
    */
-  private async runFrames(frames: VideoFrame[], config: FaceConfig | null | undefined): Promise<ModelResult<unknown>> {
+  private async runFrames(video: VideoFrames, config: FaceConfig | null | undefined): Promise<ModelResult<unknown>> {
     const deferIdentity = Boolean(config?.identify_faces);
-    const results: FacePrediction[][] = new Array(frames.length);
+    const results: FacePrediction[][] = [];
+    const measure = async (f: VideoFrame) => {
+      const r = await this.runModel("face", { kind: "image", bytes: f.bytes, frame: f.frame, time: f.time, deferIdentity }, config);
+      results[f.frame] = (r.predictions as FacePrediction[]).map((p) => inVideoPixels(p, f.scale));
+    };
     let next = 0;
     const lane = async () => {
-      for (let i = next++; i < frames.length; i = next++) {
-        const f = frames[i]!;
-        const r = await this.runModel("face", { kind: "image", bytes: f.bytes, frame: f.frame, time: f.time, deferIdentity }, config);
-        results[i] = (r.predictions as FacePrediction[]).map((p) => inVideoPixels(p, f.scale));
-      }
+      for (let f = await video.feed.at(next++); f; f = await video.feed.at(next++)) await measure(f);
     };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, this.options.pool.threads), frames.length) }, lane));
-    let perFrame = results;
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, this.options.pool.threads) }, lane));
+    } catch (err) {
+      await video.done; // a decoding failure is the message's error, not what a model made of part of it
+      throw err;
+    }
+    const frames = await video.done;
+    // Every frame the decoder returned is measured, also one the feed did not hand over.
+    for (const f of frames) if (!results[f.frame]) await measure(f);
+    let perFrame = frames.map((f) => results[f.frame] ?? []);
     if (deferIdentity) {
       const faceState = this.state.get("face") ?? {};
-      const assigned = assignDeferredIdentities(faceState.identities, results as (FacePrediction & DeferredFacePrediction)[][]);
+      const assigned = assignDeferredIdentities(faceState.identities, perFrame as (FacePrediction & DeferredFacePrediction)[][]);
       this.state.set("face", { ...faceState, identities: assigned.state });
       perFrame = assigned.frames;
     }
@@ -279,8 +295,14 @@ interface Decoded {
   input?: ModelInput;
   /** This message's new audio (16 kHz mono), when audio models were requested. */
   sound?: Float32Array;
-  /** Sampled frames of a video, when face was requested. */
-  frames?: VideoFrame[];
+  /** A video's sampled frames, when face was requested: handed over while still decoding. */
+  video?: VideoFrames;
+}
+
+/** Frames of a video being decoded: `feed` hands them over as they come, `done` settles with all. */
+interface VideoFrames {
+  feed: FrameFeed;
+  done: Promise<VideoFrame[]>;
 }
 
 /** Decodes what the requested models need; every decoding error is coded here. */
@@ -296,15 +318,17 @@ async function decodeMedia(media: Media, models: readonly ModelName[], config: M
       // Intake already refused non-audio models (E0102), so audio models were requested.
       return { sound: await decodeSound(media.bytes, "audio", limits) };
     case "video": {
-      // Two ffmpeg runs over the same bytes, side by side: sound and frames. When both fail, the
-      // sound's error is the one reported, whichever finished first, so the code is stable.
-      const [sound, frames] = await Promise.allSettled([
-        models.some((m) => AUDIO_MODELS.has(m)) ? decodeSound(media.bytes, "video", limits) : undefined,
-        models.includes("face") ? extractFrames(media.bytes, config.face?.fps_pred, limits, media.probe) : undefined,
-      ]);
-      if (sound.status === "rejected") throw sound.reason;
-      if (frames.status === "rejected") throw frames.reason;
-      return { ...(sound.value && { sound: sound.value }), ...(frames.value && { frames: frames.value }) };
+      // Two ffmpeg runs over the same bytes, side by side: frames (handed to the face model as
+      // they come) and sound. A sound error is the message's error even if the frames fail too.
+      let video: VideoFrames | undefined;
+      if (models.includes("face")) {
+        const feed = new FrameFeed();
+        const done = extractFrames(media.bytes, config.face?.fps_pred, limits, media.probe, (f) => feed.push(f)).finally(() => feed.end());
+        done.catch(() => undefined); // read later, through `done`; unread when the sound fails first
+        video = { feed, done };
+      }
+      const sound = models.some((m) => AUDIO_MODELS.has(m)) ? await decodeSound(media.bytes, "video", limits) : undefined;
+      return { ...(sound && { sound }), ...(video && { video }) };
     }
   }
 }

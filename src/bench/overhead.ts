@@ -1,0 +1,113 @@
+/**
+ * Per-model overhead at low load: for one representative input per model, the bare in-process
+ * cost of what the server must do for it (decode + VAD + model for audio, decode + model for an
+ * image, the model alone for text and facemesh) against the end-to-end time one client sees over
+ * loopback, one message at a time. The ratio is what the "within 1.5x" target reads.
+ */
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import sharp from "sharp";
+import { decodeAudio } from "../media/ffmpeg.js";
+import { packageRoot } from "../models/assets.js";
+import { burstModel } from "../models/burst/index.js";
+import { faceModel, loadFaceRuntime, detectFaces } from "../models/face/index.js";
+import { facemeshModel } from "../models/facemesh/index.js";
+import { languageModel } from "../models/language/index.js";
+import type { ModelInput } from "../models/model.js";
+import { prosodyModel } from "../models/prosody/index.js";
+import { detectSpeech } from "../models/vad/silero.js";
+import { decodeImage } from "../media/image.js";
+import { SENTENCE } from "./language.js";
+import { makeBenchMedia } from "./media.js";
+import { measureRoundTrips } from "./round-trip.js";
+import { spawnServer } from "./server-process.js";
+import { summarize, type Summary } from "./stats.js";
+
+export interface OverheadRow {
+  model: string;
+  input: string;
+  bareMs: Summary;
+  endToEndMs: Summary;
+  ratio: number;
+}
+
+async function time(n: number, fn: () => Promise<unknown>, warmup: number): Promise<Summary> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    samples.push(performance.now() - t);
+  }
+  return summarize(samples);
+}
+
+/** The face mesh Human finds on the photo: a real facemesh payload. */
+async function meshOf(photo: Buffer): Promise<number[][][]> {
+  const { human } = await loadFaceRuntime();
+  const image = await decodeImage(photo);
+  const faces = await detectFaces(human, image.data, image.width, image.height);
+  for (const f of faces) f.tensor?.dispose();
+  const mesh = faces[0]?.mesh;
+  if (!mesh) throw new Error("no face found on the benchmark photo");
+  return [mesh.slice(0, 478).map((p) => [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0])];
+}
+
+export async function benchOverhead(opts: { quick?: boolean } = {}): Promise<OverheadRow[]> {
+  const n = opts.quick ? 10 : 40;
+  const media = makeBenchMedia();
+  // One face, 640 px wide, as a webcam frame would be.
+  const photo = await sharp(join(packageRoot, "node_modules/@vladmandic/face-api/demo/sample1.jpg"))
+    .extract({ left: 152, top: 290, width: 588, height: 441 }).resize(640, 480).jpeg({ quality: 90 }).toBuffer();
+  await Promise.all([languageModel.load(), faceModel.load(), facemeshModel.load(), prosodyModel.load(), burstModel.load()]);
+  const mesh = await meshOf(photo);
+  const audioInput = async (): Promise<ModelInput> => {
+    const { samples } = await decodeAudio(media.wav);
+    return { kind: "audio", samples, sampleRate: 16_000, startSec: 0, newSec: 0, speech: await detectSpeech(samples, 0) };
+  };
+  // Sub-millisecond models need many warm-up rounds before the JIT settles; media models few.
+  const cases: { model: string; input: string; bare: () => Promise<unknown>; frame: string; warmup?: number }[] = [
+    {
+      model: "language", input: "20-word sentence, sentence granularity",
+      bare: () => languageModel.predict({ kind: "text", text: SENTENCE }, { granularity: "sentence" }, {}),
+      frame: JSON.stringify({ models: { language: { granularity: "sentence" } }, raw_text: true, data: SENTENCE }),
+      warmup: 300,
+    },
+    {
+      model: "face", input: "640x480 JPEG, one face",
+      bare: () => faceModel.predict({ kind: "image", bytes: photo }, {}, {}),
+      frame: JSON.stringify({ models: { face: {} }, data: photo.toString("base64") }),
+    },
+    {
+      model: "facemesh", input: "one 478-point mesh",
+      bare: () => facemeshModel.predict({ kind: "facemesh", faces: mesh }, {}, {}),
+      frame: JSON.stringify({ models: { facemesh: {} }, raw_text: true, data: JSON.stringify(mesh) }),
+      warmup: 300,
+    },
+    {
+      model: "prosody", input: "5 s speech WAV (decode + VAD + model)",
+      bare: async () => prosodyModel.predict(await audioInput(), {}, {}),
+      frame: JSON.stringify({ models: { prosody: {} }, data: media.wav.toString("base64"), reset_stream: true }),
+    },
+    {
+      model: "burst", input: "5 s speech WAV (decode + VAD + model)",
+      bare: async () => burstModel.predict(await audioInput(), {}, {}),
+      frame: JSON.stringify({ models: { burst: {} }, data: media.wav.toString("base64"), reset_stream: true }),
+    },
+  ];
+  const bare = new Map<string, Summary>();
+  for (const c of cases) bare.set(c.model, await time(c.warmup ? n * 10 : n, c.bare, c.warmup ?? 3));
+  const server = await spawnServer(["--log-level", "info"]);
+  try {
+    const rows: OverheadRow[] = [];
+    for (const c of cases) {
+      const endToEndMs = await measureRoundTrips(server.streamUrl, c.frame, c.warmup ? n * 10 : n, c.warmup ?? 5);
+      const bareMs = bare.get(c.model)!;
+      rows.push({ model: c.model, input: c.input, bareMs, endToEndMs, ratio: Math.round((endToEndMs.p50 / bareMs.p50) * 100) / 100 });
+    }
+    return rows;
+  } finally {
+    await server.stop();
+  }
+}
+
