@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { wav } from "../src/cli/audio-chunks.js";
+import { encodeWav as wav } from "../src/media/wav.js";
 import { AUDIO_SAMPLE_RATE, decodeSound } from "../src/media/audio.js";
 import { DEFAULT_LIMITS } from "../src/media/limits.js";
 import type { TimedPrediction } from "../src/protocol/index.js";

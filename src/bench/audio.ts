@@ -3,7 +3,6 @@
  * 640x480 MP4 with face at fps_pred 3 plus prosody, end to end over loopback, next to the bare
  * in-process cost of each stage for the same input.
  */
-import { performance } from "node:perf_hooks";
 import { decodeAudio } from "../media/ffmpeg.js";
 import { DEFAULT_LIMITS } from "../media/limits.js";
 import { extractFrames } from "../media/video.js";
@@ -15,24 +14,13 @@ import { detectSpeech } from "../models/vad/silero.js";
 import { makeBenchMedia } from "./media.js";
 import { measureRoundTrips } from "./round-trip.js";
 import { spawnServer } from "./server-process.js";
-import { summarize, type Summary } from "./stats.js";
+import { timeCalls as time, type Summary } from "./stats.js";
 
 export interface AudioBench {
   wav: { endToEndMs: Summary; bare: Record<string, Summary> };
   mp4: { endToEndMs: Summary; frames: number; bare: Record<string, Summary> };
   /** The same, cropped to one face: end to end only. */
   mp4OneFace: { endToEndMs: Summary; faces: number };
-}
-
-async function time(n: number, fn: () => Promise<unknown>): Promise<Summary> {
-  await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    samples.push(performance.now() - t);
-  }
-  return summarize(samples);
 }
 
 async function audioInput(samples: Float32Array): Promise<ModelInput> {

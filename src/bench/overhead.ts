@@ -5,7 +5,6 @@
  * loopback, one message at a time. The ratio is what the "within 1.5x" target reads.
  */
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
 import sharp from "sharp";
 import { decodeAudio } from "../media/ffmpeg.js";
 import { packageRoot } from "../models/assets.js";
@@ -21,7 +20,7 @@ import { SENTENCE } from "./language.js";
 import { makeBenchMedia } from "./media.js";
 import { measureRoundTrips } from "./round-trip.js";
 import { spawnServer } from "./server-process.js";
-import { summarize, type Summary } from "./stats.js";
+import { timeCalls as time, type Summary } from "./stats.js";
 
 export interface OverheadRow {
   model: string;
@@ -29,17 +28,6 @@ export interface OverheadRow {
   bareMs: Summary;
   endToEndMs: Summary;
   ratio: number;
-}
-
-async function time(n: number, fn: () => Promise<unknown>, warmup: number): Promise<Summary> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    samples.push(performance.now() - t);
-  }
-  return summarize(samples);
 }
 
 /** The face mesh Human finds on the photo: a real facemesh payload. */

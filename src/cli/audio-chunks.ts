@@ -6,6 +6,7 @@
  * does no resampling and chunk lengths are exact.
  */
 import { DecodeError, decodeAudio, probeMedia } from "../media/ffmpeg.js";
+import { encodeWav } from "../media/wav.js";
 
 export const DEFAULT_CHUNK_SECONDS = 4;
 const SAMPLE_RATE = 16_000;
@@ -37,29 +38,7 @@ export async function audioChunks(bytes: Uint8Array, chunkSeconds: number): Prom
   if (samples.length <= size) return undefined;
   const chunks: Uint8Array[] = [];
   for (let start = 0; start < samples.length; start += size) {
-    chunks.push(wav(samples.subarray(start, start + size), SAMPLE_RATE));
+    chunks.push(encodeWav(samples.subarray(start, start + size), SAMPLE_RATE));
   }
   return chunks;
-}
-
-/** Mono 16-bit PCM WAV: the 44-byte canonical header, then little-endian samples. */
-export function wav(samples: Float32Array, sampleRate: number): Uint8Array {
-  const out = new Uint8Array(44 + samples.length * 2);
-  const view = new DataView(out.buffer);
-  const text = (at: number, s: string) => [...s].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
-  text(0, "RIFF");
-  view.setUint32(4, out.length - 8, true);
-  text(8, "WAVE");
-  text(12, "fmt ");
-  view.setUint32(16, 16, true); // fmt chunk size
-  view.setUint16(20, 1, true); // PCM
-  view.setUint16(22, 1, true); // channels
-  view.setUint32(24, sampleRate, true);
-  view.setUint32(28, sampleRate * 2, true); // byte rate
-  view.setUint16(32, 2, true); // block align
-  view.setUint16(34, 16, true); // bits per sample
-  text(36, "data");
-  view.setUint32(40, samples.length * 2, true);
-  samples.forEach((s, i) => view.setInt16(44 + i * 2, Math.round(Math.max(-1, Math.min(1, s)) * 32767), true));
-  return out;
 }

@@ -3,9 +3,9 @@
  * checksums, so no decoder rejects them early), a real decompression bomb inside the size
  * limit, and audio/video that lie about their format or stop short.
  */
-import { deflateSync } from "node:zlib";
+import { crc32, deflateSync } from "node:zlib";
 import type { Seeds } from "./fuzz-corpus.js";
-import { wavFile } from "./media.js";
+import { encodeWav } from "../media/wav.js";
 
 /** Images whose headers promise far more pixels than they carry, or more than the limit. */
 export function bombImages(seeds: Seeds): [string, Buffer][] {
@@ -77,7 +77,7 @@ export function malformedAv(seeds: Seeds, bytes: (n: number) => Buffer): [string
   out.push(["wav header only", seeds.wav.subarray(0, 44)]);
   out.push(["wav header cut", seeds.wav.subarray(0, 20)]);
   out.push(["wav random pcm", wav(() => {}, bytes(32_000))]);
-  out.push(["wav 6 s (over the audio limit)", wavFile(Buffer.alloc(16_000 * 2 * 6), 16_000)]);
+  out.push(["wav 6 s (over the audio limit)", Buffer.from(encodeWav(new Float32Array(16_000 * 6), 16_000))]);
   for (const [name, media] of [["mp3", seeds.mp3], ["ogg", seeds.ogg], ["mp4", seeds.mp4], ["webm", seeds.webm]] as const) {
     for (const frac of [0.05, 0.3, 0.6, 0.95]) out.push([`${name} cut at ${frac * 100}%`, media.subarray(0, Math.floor(media.length * frac))]);
     const middle = Buffer.from(media);
@@ -114,18 +114,3 @@ function pngOf(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}

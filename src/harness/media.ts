@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
+import { encodeWav } from "../media/wav.js";
 import { packageRoot } from "../models/assets.js";
 
 export const ffmpegPath = (createRequire(import.meta.url)("@ffmpeg-installer/ffmpeg") as { path: string }).path;
@@ -75,36 +76,16 @@ function speechWav(text: string, seconds: number): Buffer {
 /** A voiced, syllable-paced harmonic signal (not speech), 16 kHz mono 16-bit WAV. */
 export function syntheticWav(seconds: number, f0: number): Buffer {
   const rate = 16_000;
-  const n = Math.round(seconds * rate);
-  const pcm = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) {
+  const samples = new Float32Array(Math.round(seconds * rate));
+  for (let i = 0; i < samples.length; i++) {
     const t = i / rate;
     const pitch = f0 * (1 + 0.1 * Math.sin(2 * Math.PI * 0.7 * t));
     let s = 0;
     for (let h = 1; h <= 8; h++) s += Math.sin(2 * Math.PI * pitch * h * t) / h;
     const envelope = Math.max(0, Math.sin(2 * Math.PI * 4 * t)); // ~4 syllables a second
-    pcm.writeInt16LE(Math.round(Math.max(-1, Math.min(1, 0.3 * s * envelope)) * 32767), i * 2);
+    samples[i] = 0.3 * s * envelope;
   }
-  return wavFile(pcm, rate);
-}
-
-/** A PCM 16-bit mono WAV file around `pcm`. */
-export function wavFile(pcm: Buffer, rate: number): Buffer {
-  const h = Buffer.alloc(44);
-  h.write("RIFF", 0);
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.write("WAVE", 8);
-  h.write("fmt ", 12);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write("data", 36);
-  h.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([h, pcm]);
+  return Buffer.from(encodeWav(samples, rate));
 }
 
 /** The message for one request of a kind; `i` picks among the inputs. */

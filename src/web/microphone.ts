@@ -11,7 +11,7 @@ import type { Connection } from "./connection.js";
 import { byId, el, fmt, messageOf } from "./dom.js";
 import { top } from "./palette.js";
 import { Timeline } from "./timeline.js";
-import { encodeWav } from "./wav.js";
+import { encodeWav } from "../media/wav.js";
 
 declare const __PCM_WORKLET_URL__: string;
 

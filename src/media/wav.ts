@@ -1,4 +1,7 @@
-/** Float samples to a 16-bit PCM mono WAV file, the simplest format the server decodes. */
+/**
+ * Float samples to a 16-bit PCM mono WAV file, the simplest format the server decodes. Used by
+ * the CLI (chunks of long audio) and the playground (microphone chunks), so no Node imports here.
+ */
 export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array {
   const bytes = new Uint8Array(44 + samples.length * 2);
   const view = new DataView(bytes.buffer);
