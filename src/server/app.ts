@@ -128,7 +128,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
   log.info(
-    { url, stream: `ws://${hostForUrl}:${port}${STREAM_PATH}`, auth: keys.enabled ? `${keys.count} API key(s)` : "disabled" },
+    { url, playground: `${url}/`, stream: `ws://${hostForUrl}:${port}${STREAM_PATH}`, auth: keys.enabled ? `${keys.count} API key(s)` : "disabled" },
     keys.enabled ? "listening" : "listening WITHOUT authentication (allowed because the server is bound to loopback only)",
   );
 
