@@ -1,7 +1,8 @@
 /**
  * `npm run eval -- face [--limit N] [--skip-detector]`: FER2013 PrivateTest through
  * 1. Human's expression model on the crops directly (Human's preprocessing, see emotion.ts);
- * 2. the full server path (detector + mesh + expression) on each crop, upscaled and padded;
+ * 2. the full server path on each crop, upscaled and padded: detector + expression (`face: {}`),
+ *    and detector + mesh + expression (what identities, FACS or descriptions switch on);
  * 3. the facemesh classifier on meshes extracted from each crop (if weights exist).
  * Prints a table and writes artifacts/eval/face.json.
  */
@@ -57,10 +58,16 @@ async function direct(data: FerData, n: number): Promise<{ m: Metrics; dedup: Me
 const UPSCALE = 160;
 const CANVAS = 256;
 
-async function detectorPath(data: FerData, n: number) {
+/**
+ * The server's path: `mesh` false is `face: {}` (the detector's box is the crop), true is what
+ * `identify_faces`, `facs` or `descriptions` switch on (the mesh's box is the crop).
+ */
+async function detectorPath(data: FerData, n: number, mesh: boolean) {
   const { human, emotion } = await loadFaceRuntime();
-  // The descriptor is only for identities; leaving it out keeps the eval fast.
+  // The descriptor is only for identities and iris only for FACS; neither changes the crop.
   human.config.face.description = { ...human.config.face.description, enabled: false };
+  human.config.face.iris = { ...human.config.face.iris, enabled: false };
+  human.config.face.mesh = { ...human.config.face.mesh, enabled: mesh };
   const tf = tfOf(human);
   const truth: number[] = [];
   const pred: number[] = [];
@@ -114,23 +121,27 @@ export async function evalFace(argv: string[]): Promise<void> {
   console.log(`FER2013 PrivateTest: ${n} images`);
   const d = await direct(data, n);
   console.log(`direct: acc ${pct(d.m.accuracy)} macro-F1 ${d.m.macroF1.toFixed(3)} (${d.msPerImage.toFixed(2)} ms/image)`);
-  const det = args.skipDetector ? undefined : await detectorPath(data, n);
+  const det = args.skipDetector ? undefined : await detectorPath(data, n, false);
   if (det) console.log(`detector: detected ${pct(det.detectionRate)}, acc on detected ${pct(det.m.accuracy)} (${det.msPerImage.toFixed(1)} ms/image)`);
+  const detMesh = args.skipDetector ? undefined : await detectorPath(data, n, true);
+  if (detMesh) console.log(`detector + mesh: detected ${pct(detMesh.detectionRate)}, acc on detected ${pct(detMesh.m.accuracy)} (${detMesh.msPerImage.toFixed(1)} ms/image)`);
   const mesh = await facemeshPath(data, n);
   const rows: [string, string, string, string, string][] = [
     ["path", "coverage", "accuracy", "macro-F1", "ms/image"],
     ["expression model, crops direct", "100%", pct(d.m.accuracy), d.m.macroF1.toFixed(3), d.msPerImage.toFixed(2)],
     ["  same, without train duplicates", `${d.dedup.images} images`, pct(d.dedup.accuracy), d.dedup.macroF1.toFixed(3), ""],
   ];
-  if (det) rows.push(["detector + mesh + expression", `${pct(det.detectionRate)} detected`, pct(det.m.accuracy), det.m.macroF1.toFixed(3), det.msPerImage.toFixed(1)]);
+  if (det) rows.push(["detector + expression (face: {})", `${pct(det.detectionRate)} detected`, pct(det.m.accuracy), det.m.macroF1.toFixed(3), det.msPerImage.toFixed(1)]);
+  if (detMesh) rows.push(["detector + mesh + expression (ids/FACS)", `${pct(detMesh.detectionRate)} detected`, pct(detMesh.m.accuracy), detMesh.m.macroF1.toFixed(3), detMesh.msPerImage.toFixed(1)]);
   if (mesh) rows.push(["facemesh classifier", `${pct(mesh.extractionRate)} meshes`, pct(mesh.m.accuracy), mesh.m.macroF1.toFixed(3), mesh.msPerImage.toFixed(2)]);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join(" | "));
   const f1s = (m: Metrics) => FER_ORDER.map((l, i) => `${l} ${(m.perClassF1[i] ?? 0).toFixed(2)}`).join(", ");
   console.log(`per-class F1, direct: ${f1s(d.m)}`);
   if (det) console.log(`per-class F1, detector: ${f1s(det.m)}`);
+  if (detMesh) console.log(`per-class F1, detector + mesh: ${f1s(detMesh.m)}`);
   if (mesh) console.log(`per-class F1, facemesh: ${f1s(mesh.m)}`);
-  const out = { dataset: "FER2013 PrivateTest", images: n, labels: FER_ORDER, direct: d, detector: det ?? null, facemesh: mesh ?? null, preprocessing: { detectorUpscale: UPSCALE, detectorCanvas: CANVAS } };
+  const out = { dataset: "FER2013 PrivateTest", images: n, labels: FER_ORDER, direct: d, detector: det ?? null, detectorMesh: detMesh ?? null, facemesh: mesh ?? null, preprocessing: { detectorUpscale: UPSCALE, detectorCanvas: CANVAS } };
   const dir = join(packageRoot, "artifacts", "eval");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "face.json"), JSON.stringify(out, null, 1) + "\n");

@@ -60,10 +60,14 @@ export const faceModel: Model<FaceConfig, FacePrediction> = {
     // The 1024-d descriptor (faceres, the costliest model per face) is only needed for ids.
     // Safe to toggle: a worker runs one task at a time.
     h.config.face.description = { ...h.config.face.description, enabled: Boolean(config.identify_faces) };
-    // Iris refinement only moves the eye landmarks that FACS and descriptions read (their
-    // baselines were measured with it); the box and crop, hence the emotions, are the same
-    // without it, and it cost more than half of a frame's time (85 of 145 ms).
-    h.config.face.iris = { ...h.config.face.iris, enabled: Boolean(config.facs || config.descriptions) };
+    // The mesh serves FACS and descriptions (their geometry) and identities (the descriptor's
+    // threshold was calibrated on mesh-box crops); without them the detector's box is enough:
+    // on FER2013 the expression accuracy is the same either way (MODEL_CARD.md), and the mesh
+    // costs 12-18 ms a face. Iris refinement only moves the eye landmarks that FACS and
+    // descriptions read (their baselines were measured with it) and costs as much again.
+    const geometry = Boolean(config.facs || config.descriptions);
+    h.config.face.mesh = { ...h.config.face.mesh, enabled: geometry || Boolean(config.identify_faces) };
+    h.config.face.iris = { ...h.config.face.iris, enabled: geometry };
     const faces = await detectFaces(h, image.data, image.width, image.height);
     const threshold = config.prob_threshold ?? DEFAULT_PROB_THRESHOLD;
     const minSize = config.min_face_size ?? 0;
