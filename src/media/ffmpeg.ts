@@ -53,7 +53,10 @@ export async function decodeAudio(bytes: Uint8Array, options: DecodeAudioOptions
 interface RunLimits {
   timeoutMs: number;
   maxBytes: number;
-  /** Sees stdout as it arrives (within `maxBytes`), for callers that start work before the end. */
+  /**
+   * Takes stdout as it arrives (within `maxBytes`), for callers that start work before the end;
+   * runFfmpeg then keeps none of it and returns an empty buffer.
+   */
   onData?: (chunk: Buffer) => void;
 }
 
@@ -158,8 +161,8 @@ async function execFfmpeg(bytes: Uint8Array, args: string[], limits: RunLimits):
       child.stdout.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > limits.maxBytes) return kill(new DecodeError("too-large", `decoded output exceeded ${limits.maxBytes} bytes`));
-        chunks.push(chunk);
-        limits.onData?.(chunk);
+        if (limits.onData) limits.onData(chunk);
+        else chunks.push(chunk);
       });
       child.stderr.on("data", (chunk: Buffer) => {
         // Enough for a probe's stream list; error messages are short.

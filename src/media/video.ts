@@ -73,16 +73,19 @@ export async function extractFrames(
   // MediaRecorder's variable-rate WebM, where these times are approximate).
   const rate = fps > 0 ? fps : (probe.video.fps ?? 25);
   const frameAt = (jpeg: Uint8Array, i: number): VideoFrame => ({ bytes: jpeg, frame: i, time: Math.round((i / rate) * 1000) / 1000, scale });
-  const early = onFrame ? jpegStream((jpeg, i) => i < limits.maxVideoFrames && onFrame(frameAt(jpeg, i))) : undefined;
-  let out: Buffer;
+  // Frames are split off stdout as it arrives: one pass, and each is handed on at once.
+  const frames: VideoFrame[] = [];
+  const collect = jpegStream((jpeg, i) => {
+    const frame = frameAt(jpeg, i);
+    frames.push(frame);
+    if (i < limits.maxVideoFrames) onFrame?.(frame);
+  });
   try {
-    out = await runFfmpeg(bytes, args, { timeoutMs: limits.decodeTimeoutMs, maxBytes: frameBytes * framesWanted, onData: early });
+    await runFfmpeg(bytes, args, { timeoutMs: limits.decodeTimeoutMs, maxBytes: frameBytes * framesWanted, onData: collect });
   } catch (err) {
     throw decodeFailure(err, "video");
   }
-  const jpegs = splitJpegs(out);
-  if (jpegs.length === 0) throw new ProtocolError(ErrorCode.UnknownMediaFormat, "The video could not be decoded: no frames.");
-  const frames = jpegs.map(frameAt);
+  if (frames.length === 0) throw new ProtocolError(ErrorCode.UnknownMediaFormat, "The video could not be decoded: no frames.");
   // Containers without a stated duration (MediaRecorder WebM) are measured by their frames.
   const last = frames[frames.length - 1];
   if (fps > 0 && last && last.time * 1000 > limits.maxVideoMs) throw new ProtocolError(ErrorCode.VideoTooLong, messages.videoTooLong(limits.maxVideoMs));
@@ -99,19 +102,13 @@ const even = (x: number) => Math.max(2, Math.round(x / 2) * 2);
  */
 export function splitJpegs(buf: Buffer): Uint8Array[] {
   const out: Uint8Array[] = [];
-  let start = 0;
-  while (start + 4 <= buf.length && buf[start] === 0xff && buf[start + 1] === 0xd8) {
-    const end = jpegEnd(buf, start + 2);
-    if (end < 0) break;
-    out.push(new Uint8Array(buf.subarray(start, end)));
-    start = end;
-  }
+  jpegStream((jpeg) => out.push(jpeg))(buf);
   return out;
 }
 
 /**
- * An incremental `splitJpegs`: feed it stdout chunks, and `onJpeg` gets each complete image
- * with its index as soon as its last byte has arrived. Holds at most one partial image.
+ * `splitJpegs` over a stream: feed it stdout chunks, and `onJpeg` gets each complete image with
+ * its index as soon as its last byte has arrived. Holds at most one partial image.
  */
 function jpegStream(onJpeg: (jpeg: Uint8Array, index: number) => void): (chunk: Buffer) => void {
   let pending: Buffer = Buffer.alloc(0);

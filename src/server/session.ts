@@ -175,8 +175,9 @@ export class Session {
     seen.models = models;
     const config = (req.models ?? this.models) as ModelsConfig;
     const media = await intake({ data: req.data, rawText: req.raw_text ?? false, models }, this.options.limits);
-    // Decoding checks (E0200/E0202/E0203/E0204) come before E0901, so a client learns about its
-    // media even from a build that lacks the model.
+    // Decoding checks (E0200/E0202/E0203/E0204; a video's frames excepted, which decode while
+    // the face model runs) come before E0901, so a client learns about its media even from a
+    // build that lacks the model.
     const decoded = await decodeMedia(media, models, config, this.options.limits);
     const missing = models.find((m) => !isAvailable(m));
     if (missing) throw new ProtocolError(ErrorCode.ModelUnavailable, messages.modelUnavailable(missing));
@@ -243,10 +244,8 @@ export class Session {
       await video.done; // a decoding failure is the message's error, not what a model made of part of it
       throw err;
     }
-    const frames = await video.done;
-    // Every frame the decoder returned is measured, also one the feed did not hand over.
-    for (const f of frames) if (!results[f.frame]) await measure(f);
-    let perFrame = frames.map((f) => results[f.frame] ?? []);
+    // The feed hands over exactly the frames `done` settles with, so each has its results.
+    let perFrame = (await video.done).map((f) => results[f.frame] ?? []);
     if (deferIdentity) {
       const faceState = this.state.get("face") ?? {};
       const assigned = assignDeferredIdentities(faceState.identities, perFrame as (FacePrediction & DeferredFacePrediction)[][]);
