@@ -23,7 +23,8 @@ export interface AudioBench {
   mp4OneFace: { endToEndMs: Summary; faces: number };
 }
 
-async function audioInput(samples: Float32Array): Promise<ModelInput> {
+/** A standalone clip as the audio models receive it: all new audio, with the VAD's regions. */
+export async function audioInput(samples: Float32Array): Promise<ModelInput> {
   return { kind: "audio", samples, sampleRate: 16_000, startSec: 0, newSec: 0, speech: await detectSpeech(samples, 0) };
 }
 

@@ -12,10 +12,9 @@ import { burstModel } from "../models/burst/index.js";
 import { faceModel, loadFaceRuntime, detectFaces } from "../models/face/index.js";
 import { facemeshModel } from "../models/facemesh/index.js";
 import { languageModel } from "../models/language/index.js";
-import type { ModelInput } from "../models/model.js";
 import { prosodyModel } from "../models/prosody/index.js";
-import { detectSpeech } from "../models/vad/silero.js";
 import { decodeImage } from "../media/image.js";
+import { audioInput } from "./audio.js";
 import { SENTENCE } from "./language.js";
 import { makeBenchMedia } from "./media.js";
 import { measureRoundTrips } from "./round-trip.js";
@@ -49,10 +48,7 @@ export async function benchOverhead(opts: { quick?: boolean } = {}): Promise<Ove
     .extract({ left: 152, top: 290, width: 588, height: 441 }).resize(640, 480).jpeg({ quality: 90 }).toBuffer();
   await Promise.all([languageModel.load(), faceModel.load(), facemeshModel.load(), prosodyModel.load(), burstModel.load()]);
   const mesh = await meshOf(photo);
-  const audioInput = async (): Promise<ModelInput> => {
-    const { samples } = await decodeAudio(media.wav);
-    return { kind: "audio", samples, sampleRate: 16_000, startSec: 0, newSec: 0, speech: await detectSpeech(samples, 0) };
-  };
+  const decodedWav = async () => audioInput((await decodeAudio(media.wav)).samples);
   // Sub-millisecond models need many warm-up rounds before the JIT settles; media models few.
   const cases: { model: string; input: string; bare: () => Promise<unknown>; frame: string; warmup?: number }[] = [
     {
@@ -74,12 +70,12 @@ export async function benchOverhead(opts: { quick?: boolean } = {}): Promise<Ove
     },
     {
       model: "prosody", input: "5 s speech WAV (decode + VAD + model)",
-      bare: async () => prosodyModel.predict(await audioInput(), {}, {}),
+      bare: async () => prosodyModel.predict(await decodedWav(), {}, {}),
       frame: JSON.stringify({ models: { prosody: {} }, data: media.wav.toString("base64"), reset_stream: true }),
     },
     {
       model: "burst", input: "5 s speech WAV (decode + VAD + model)",
-      bare: async () => burstModel.predict(await audioInput(), {}, {}),
+      bare: async () => burstModel.predict(await decodedWav(), {}, {}),
       frame: JSON.stringify({ models: { burst: {} }, data: media.wav.toString("base64"), reset_stream: true }),
     },
   ];
