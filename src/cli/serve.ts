@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ConfigError, createLogger, loadConfig, startServer } from "../server/index.js";
-import { isClusterPrimary, runPrimary, workerBindings } from "./cluster.js";
+import { CONFIG_ERROR_EXIT, isClusterPrimary, runPrimary, workerBindings } from "./cluster.js";
 
 interface ServeFlags {
   host?: string;
@@ -46,6 +46,7 @@ export function registerServe(program: Command): void {
     .option("--workers <n>", "server processes sharing the port, restarted if they die (env OPEN_EXPRESSION_WORKERS; default 1)")
     .action(async (flags: ServeFlags) => {
       let config;
+      let workers: number;
       try {
         config = loadConfig({
           host: flags.host,
@@ -62,16 +63,10 @@ export function registerServe(program: Command): void {
           maxPendingTotal: asInt("max-pending-total", flags.maxPendingTotal),
           shutdownTimeoutMs: asInt("shutdown-timeout-ms", flags.shutdownTimeoutMs),
         });
-      } catch (err) {
-        console.error(`open-expression: ${(err as Error).message}`);
-        process.exit(2);
-      }
-      let workers: number;
-      try {
         workers = asInt("workers", flags.workers ?? process.env.OPEN_EXPRESSION_WORKERS) || 1;
       } catch (err) {
         console.error(`open-expression: ${(err as Error).message}`);
-        process.exit(2);
+        process.exit(CONFIG_ERROR_EXIT);
       }
       // With --workers N this process only supervises; each worker runs this command again.
       if (isClusterPrimary(workers)) return runPrimary({ workers, threads: config.threads, log: createLogger(config.logLevel) });
@@ -93,7 +88,7 @@ export function registerServe(program: Command): void {
         if (err instanceof ConfigError) {
           log.fatal(err.message);
           console.error(`open-expression: ${err.message}`);
-          process.exit(2);
+          process.exit(CONFIG_ERROR_EXIT);
         }
         throw err;
       }

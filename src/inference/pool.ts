@@ -7,6 +7,7 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ErrorCode, ProtocolError, type ModelName } from "../protocol/index.js";
+import type { Region } from "../models/vad/silero.js";
 import type { InferenceResult, InferenceTask } from "./task.js";
 
 export interface PoolOptions {
@@ -77,25 +78,29 @@ export class InferencePool {
   }
 
   async run(task: InferenceTask): Promise<InferenceResult> {
-    try {
-      const out = (await this.piscina.run(task)) as InferenceResult;
-      this.hooks.inference?.(task.model, out.modelMs);
-      return out;
-    } catch (err) {
-      // A full queue is the server being busy, not the model failing on this input.
-      if (err instanceof Error && /queue is at limit/i.test(err.message)) {
-        throw new ProtocolError(ErrorCode.Overloaded, "The server is busy: too many messages are waiting for a model. Retry shortly.");
-      }
-      throw err;
-    }
+    const out = await this.submit<InferenceResult>(task);
+    this.hooks.inference?.(task.model, out.modelMs);
+    return out;
   }
 
   /**
    * Speech regions of 16 kHz mono audio from Silero VAD, shifted by `offsetSec` (stream time).
    * A worker task like a model's, so the VAD never runs on the event loop.
    */
-  async speech(samples: Float32Array, offsetSec: number): Promise<{ begin: number; end: number }[]> {
-    return (await this.piscina.run({ samples, offsetSec }, { name: "vad" })) as { begin: number; end: number }[];
+  async speech(samples: Float32Array, offsetSec: number): Promise<Region[]> {
+    return this.submit<Region[]>({ samples, offsetSec }, { name: "vad" });
+  }
+
+  /** Every task goes through here, so a full queue reads the same for each: busy, not failed. */
+  private async submit<T>(task: unknown, options?: { name: string }): Promise<T> {
+    try {
+      return (await this.piscina.run(task, options)) as T;
+    } catch (err) {
+      if (err instanceof Error && /queue is at limit/i.test(err.message)) {
+        throw new ProtocolError(ErrorCode.Overloaded, "The server is busy: too many messages are waiting for a model. Retry shortly.");
+      }
+      throw err;
+    }
   }
 
   get queueSize(): number {

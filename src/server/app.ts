@@ -46,14 +46,15 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const rate = new RateLimiter(config.rateLimitPerKey, config.rateBurstPerKey);
   const queue = new GlobalQueue(config.maxPendingTotal);
   const live = new Set<LiveConnection>();
-  const metrics = new ServerMetrics({ connections: () => connections.open, queueDepth: () => queue.depth });
+  // Off means off: no default collectors (event-loop and GC observers) and no per-message counting.
+  const metrics = config.metrics ? new ServerMetrics({ connections: () => connections.open, queueDepth: () => queue.depth }) : undefined;
   const pool = new InferencePool({
     threads: config.threads || undefined,
     preload: AVAILABLE_MODELS,
     hooks: {
-      inference: (model, ms) => metrics.inferenceTime(model, ms),
+      inference: (model, ms) => metrics?.inferenceTime(model, ms),
       workerReplaced: () => {
-        metrics.workerRestarted();
+        metrics?.workerRestarted();
         log.warn("an inference worker died and was replaced; only the message it was running failed");
       },
       error: (err) => log.error({ err: err.message }, "inference worker error outside any message"),
@@ -82,7 +83,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false });
   const http = createServer((req, res) => {
-    if (config.metrics && requestUrl(req)?.pathname === METRICS_PATH) return void serveMetrics(req, res, metrics, keys, log);
+    if (metrics && requestUrl(req)?.pathname === METRICS_PATH) return void serveMetrics(req, res, metrics, keys, log);
     serveHttp(req, res, () => ready, keys);
   });
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -95,7 +96,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     const keyId = keys.identify(presentedKey(req, url));
     if (keyId === undefined) {
       log.info({ remote: req.socket.remoteAddress }, "rejected connection: missing or invalid API key");
-      metrics.connectionRefused("unauthorized");
+      metrics?.connectionRefused("unauthorized");
       return rejectUpgrade(socket, 401, "Unauthorized", "Invalid or missing API key.");
     }
     const refusal: ConnectionRefusal | undefined = draining
@@ -103,7 +104,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       : connections.check(keyId);
     if (refusal) {
       log.info({ remote: req.socket.remoteAddress, key_id: keyId, code: refusal.code }, "rejected connection: over a connection limit");
-      metrics.connectionRefused(refusal.code);
+      metrics?.connectionRefused(refusal.code);
       return refuseUpgrade(socket, refusal);
     }
     // ws completes the upgrade synchronously (no verifyClient), so no other upgrade can slip in
@@ -205,17 +206,19 @@ function serveHttp(req: IncomingMessage, res: ServerResponse, isReady: () => boo
 
 /** Over a connection limit: HTTP 429 (this key) or 503 (the server), with a JSON body carrying a code. */
 function refuseUpgrade(socket: Duplex, refusal: ConnectionRefusal): void {
-  const payload = JSON.stringify({ error: refusal.message, code: refusal.code });
   const reason = refusal.status === 429 ? "Too Many Requests" : "Service Unavailable";
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${payload}`,
-  );
+  writeUpgradeError(socket, refusal.status, reason, { error: refusal.message, code: refusal.code }, "Retry-After: 1\r\n");
 }
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, body = reason): void {
   const code = status === 401 ? "unauthorized" : status === 404 ? "not_found" : "bad_request";
-  const payload = JSON.stringify({ error: body, code });
+  writeUpgradeError(socket, status, reason, { error: body, code });
+}
+
+/** An HTTP error answer on a socket that asked to upgrade (no ServerResponse exists for it). */
+function writeUpgradeError(socket: Duplex, status: number, reason: string, body: { error: string; code: string }, extraHeaders = ""): void {
+  const payload = JSON.stringify(body);
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n${extraHeaders}Connection: close\r\n\r\n${payload}`,
   );
 }

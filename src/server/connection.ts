@@ -38,7 +38,6 @@ export interface ConnectionContext {
 export interface LiveConnection {
   /** No message waiting for its reply and every reply written to the socket. */
   readonly settled: boolean;
-  readonly ws: WebSocket;
 }
 
 export function serveSocket(ws: WebSocket, ctx: ConnectionContext): LiveConnection {
@@ -123,7 +122,6 @@ export function serveSocket(ws: WebSocket, ctx: ConnectionContext): LiveConnecti
     connLog.debug({ code }, "connection closed");
   });
   return {
-    ws,
     get settled() {
       return session.pendingCount === 0 && unflushed === 0;
     },
