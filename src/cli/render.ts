@@ -10,6 +10,7 @@ import {
   type ModelName,
   type TimedPrediction,
 } from "../protocol/wire.js";
+import { sentimentLabel, sentimentMean } from "../protocol/labels.js";
 
 export interface RenderOptions {
   top: number;
@@ -105,18 +106,8 @@ export function topScores(scores: readonly EmotionScore[], n: number): string {
 
 /** Sentiment levels "1"-"9" as a score-weighted mean level, e.g. "6.8 (positive)". */
 export function sentimentSummary(levels: readonly EmotionScore[]): string {
-  let total = 0;
-  let weighted = 0;
-  for (const { name, score } of levels) {
-    const level = Number(name);
-    if (!Number.isFinite(level)) continue;
-    total += score;
-    weighted += level * score;
-  }
-  if (total <= 0) return "-";
-  const mean = weighted / total;
-  const label = mean < 4 ? "negative" : mean > 6 ? "positive" : "neutral";
-  return `${mean.toFixed(1)} (${label})`;
+  const mean = sentimentMean(levels);
+  return mean === undefined ? "-" : `${mean.toFixed(1)} (${sentimentLabel(mean)})`;
 }
 
 function truncate(text: string, width: number): string {

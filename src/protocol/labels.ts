@@ -24,6 +24,26 @@ export const LANGUAGE_53 = [
 /** Sentiment levels, 1 = most negative, 9 = most positive. */
 export const SENTIMENT_LEVELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
 
+/**
+ * A prediction's sentiment scores as one score-weighted mean level (1-9), the way the CLI and the
+ * playground show it; undefined when no numeric level has any weight.
+ */
+export function sentimentMean(levels: readonly { name: string; score: number }[]): number | undefined {
+  let total = 0;
+  let weighted = 0;
+  for (const { name, score } of levels) {
+    const level = Number(name);
+    if (!Number.isFinite(level)) continue;
+    total += score;
+    weighted += level * score;
+  }
+  return total > 0 ? weighted / total : undefined;
+}
+
+export function sentimentLabel(mean: number): "negative" | "neutral" | "positive" {
+  return mean < 4 ? "negative" : mean > 6 ? "positive" : "neutral";
+}
+
 export const TOXICITY_LABELS = [
   "toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate",
 ] as const;

@@ -12,7 +12,7 @@ import { extname, join } from "node:path";
 import { packageRoot } from "../models/assets.js";
 
 export const WEB_ROOT = join(packageRoot, "dist", "web");
-export const ASSETS_PREFIX = "/assets/";
+const ASSETS_PREFIX = "/assets/";
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
@@ -46,7 +46,7 @@ const PAGE_CSP = [
 ].join("; ");
 
 /** True when the request asks for an HTML page (a browser navigating to `/`). */
-export function wantsHtml(req: IncomingMessage): boolean {
+function wantsHtml(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? "";
   return accept.includes("text/html");
 }
@@ -64,7 +64,7 @@ export function servePageToBrowsers(req: IncomingMessage, res: ServerResponse): 
 }
 
 /** Serves `index.html`; answers 503 with instructions when the page has not been built. */
-export function servePage(req: IncomingMessage, res: ServerResponse): void {
+function servePage(req: IncomingMessage, res: ServerResponse): void {
   sendFile(req, res, join(WEB_ROOT, "index.html"), "index.html", () => {
     res.writeHead(503, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
     res.end("The playground page is not built. Run `npm run build:web` (or `npm run build`) and reload.\n");

@@ -10,9 +10,9 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
+import { WEB_ROOT } from "../server/static.js";
 
 const SOURCE = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_OUT = join(SOURCE, "..", "..", "dist", "web");
 
 /** Browsers the page is written for: those with AudioWorklet (the CSS uses nothing newer). */
 const TARGET = ["chrome100", "firefox100", "safari15"];
@@ -44,7 +44,7 @@ export interface WebBuild {
   bytes: number;
 }
 
-export async function buildWeb(outDir = DEFAULT_OUT): Promise<WebBuild> {
+export async function buildWeb(outDir = WEB_ROOT): Promise<WebBuild> {
   const assetsDir = join(outDir, "assets");
   // Old hashed files would otherwise pile up with every rebuild.
   await rm(outDir, { recursive: true, force: true });

@@ -11,9 +11,9 @@ import {
   ExpressionError,
   TimeoutError,
   normalizeUrl,
-  type ModelName,
   type StreamReply,
 } from "../client/index.js";
+import { MODEL_NAMES } from "../protocol/wire.js";
 import { messageOf } from "./dom.js";
 
 export type Status = "disconnected" | "connecting" | "connected" | "failed";
@@ -33,8 +33,6 @@ export interface ConnectionEvents {
   /** Every reply, error replies included, with its round-trip time. */
   reply(latencyMs: number): void;
 }
-
-const MODEL_KEYS: readonly ModelName[] = ["face", "language", "prosody", "burst", "facemesh"];
 
 export class Connection {
   private client: ExpressionClient | undefined;
@@ -124,7 +122,7 @@ export class Connection {
 
   private reportWarnings(reply: StreamReply, source: string): void {
     if (reply.warning) this.events.notice({ level: "warning", code: reply.code ?? "warning", message: reply.warning, source });
-    for (const model of MODEL_KEYS) {
+    for (const model of MODEL_NAMES) {
       const block = reply[model];
       if (block?.warning) this.events.notice({ level: "warning", code: block.code ?? "warning", message: block.warning, source: model });
     }

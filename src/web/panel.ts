@@ -89,7 +89,7 @@ export class Panel implements ConnectionEvents {
     this.rateEl.textContent = rate.toFixed(1);
   }
 
-  /** Latency of the last replies as a small line over a faint median band. */
+  /** Latency of the last replies as a small line. */
   private drawSpark(): void {
     if (!this.spark.clientWidth) return;
     const { ctx, width, height } = fitCanvas(this.spark);

@@ -6,6 +6,7 @@
  */
 import type { Granularity, LanguagePrediction, ModelsConfig } from "../client/index.js";
 import type { Connection } from "./connection.js";
+import { sentimentLabel, sentimentMean } from "../protocol/labels.js";
 import { byId, el, fmt } from "./dom.js";
 import { strong, tint, top } from "./palette.js";
 
@@ -70,7 +71,7 @@ export class TextMode {
         seen.set(best.name, (seen.get(best.name) ?? 0) + 1);
       }
       const summary = ranked.map((e) => `${e.name} ${fmt(e.score)}`).join(", ");
-      const level = p.sentiment ? sentimentLevel(p.sentiment) : undefined;
+      const level = p.sentiment ? (sentimentMean(p.sentiment) ?? 5) : undefined;
       mark.title = level === undefined ? summary : `${summary}; sentiment ${level.toFixed(1)}`;
       parts.push(mark);
       cursor = p.position.end;
@@ -98,7 +99,7 @@ export class TextMode {
     for (const p of predictions) {
       if (!p.sentiment) continue;
       const w = Math.max(1, p.position.end - p.position.begin);
-      sum += sentimentLevel(p.sentiment) * w;
+      sum += (sentimentMean(p.sentiment) ?? 5) * w;
       weight += w;
     }
     this.gauge.hidden = weight === 0;
@@ -107,20 +108,4 @@ export class TextMode {
     this.gaugeMarker.style.left = `${(((level - 1) / 8) * 100).toFixed(1)}%`;
     this.gaugeText.textContent = `${level.toFixed(1)} (${sentimentLabel(level)})`;
   }
-}
-
-/** Sentiment levels "1"-"9" as a score-weighted mean level, as the command line prints it. */
-export function sentimentLevel(levels: readonly { name: string; score: number }[]): number {
-  let sum = 0;
-  let total = 0;
-  for (const l of levels) {
-    if (!Number.isFinite(Number(l.name))) continue;
-    sum += Number(l.name) * l.score;
-    total += l.score;
-  }
-  return total > 0 ? sum / total : 5;
-}
-
-export function sentimentLabel(level: number): string {
-  return level < 4 ? "negative" : level > 6 ? "positive" : "neutral";
 }

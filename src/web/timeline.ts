@@ -38,11 +38,6 @@ export class Timeline {
     this.draw();
   }
 
-  setNow(now: number): void {
-    this.now = Math.max(this.now, now);
-    this.draw();
-  }
-
   draw(): void {
     if (!this.canvas.clientWidth) return;
     const { ctx, width, height } = fitCanvas(this.canvas);

@@ -11,7 +11,7 @@ import { chromium, type Browser } from "playwright-core";
 import { concatWav, espeakMissing, ffmpegPath, silence, speech } from "./av.js";
 import { SAMPLE_DIR } from "./face.js";
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Why the browser tests cannot run here, or undefined when they can. */
 export const browserMissing: string | undefined = !existsSync(CHROMIUM_PATH)
