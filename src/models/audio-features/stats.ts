@@ -7,7 +7,8 @@
 import { BANDS, HOP, SAMPLE_RATE, type FrameFeatures } from "./frames.js";
 
 const N_MFCC = 13;
-const ACTIVE_DB = 35;
+/** Frames within this many dB of the segment's loudest are summarised. */
+export const ACTIVE_DB = 35;
 const TRACKS = ["logE", "zcr", "centroid", "flatness", "rolloff", ...Array.from({ length: N_MFCC }, (_, k) => `mfcc${k}`),
   "clarity", ...BANDS.map(([lo, hi]) => `band${lo}-${hi}`)];
 const TRACK_STATS = ["mean", "std", "p10", "p50", "p90", "slope"];
@@ -25,7 +26,7 @@ export const SEGMENT_FEATURE_DIM = SEGMENT_FEATURE_NAMES.length;
 /** Bump when the featurisation changes, so cached training features are recomputed. */
 export const FEATURE_VERSION = 2;
 
-function quantile(sorted: number[], q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;
   const pos = (sorted.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
@@ -47,13 +48,19 @@ function summary(v: number[], t: number[]): number[] {
   return [m, Math.sqrt(vv / n), quantile(s, 0.1), quantile(s, 0.5), quantile(s, 0.9), tt > 0 ? tv / tt : 0];
 }
 
-/** Statistics of frames [a, b) of `f`; returns SEGMENT_FEATURE_DIM numbers. */
-export function segmentStats(f: FrameFeatures, a = 0, b = f.n): Float64Array {
-  a = Math.max(0, a); b = Math.min(f.n, b);
+/** The loudest frame energy in [a, b) and the frames within ACTIVE_DB of it. */
+export function activeFrames(f: Pick<FrameFeatures, "logE">, a: number, b: number): { maxE: number; active: number[] } {
   let maxE = -Infinity;
   for (let i = a; i < b; i++) maxE = Math.max(maxE, f.logE[i]!);
   const active: number[] = [];
   for (let i = a; i < b; i++) if (f.logE[i]! >= maxE - ACTIVE_DB) active.push(i);
+  return { maxE, active };
+}
+
+/** Statistics of frames [a, b) of `f`; returns SEGMENT_FEATURE_DIM numbers. */
+export function segmentStats(f: FrameFeatures, a = 0, b = f.n): Float64Array {
+  a = Math.max(0, a); b = Math.min(f.n, b);
+  const { maxE, active } = activeFrames(f, a, b);
   const t = active.map((i) => ((i - a) * HOP) / SAMPLE_RATE);
   const track = (k: number, i: number): number => {
     switch (k) {

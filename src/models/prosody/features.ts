@@ -6,6 +6,7 @@
  * `prosodyFeatures`, so the classifier always sees the numbers it was trained on.
  */
 import { FEATURE_VERSION, frameFeatures, HOP, SAMPLE_RATE, segmentStats, FRAME, type FrameFeatures } from "../audio-features/index.js";
+import { ACTIVE_DB, activeFrames, quantile } from "../audio-features/stats.js";
 
 /** Bump when anything here changes; includes the shared features' version so either invalidates. */
 export const PROSODY_FEATURE_VERSION = FEATURE_VERSION * 100 + 3;
@@ -13,8 +14,6 @@ export const PROSODY_FEATURE_VERSION = FEATURE_VERSION * 100 + 3;
 const N_MEL = 40;
 const MEL_LO = 100;
 const MEL_HI = 8000;
-/** Frames within this many dB of the loudest are summarised (as in stats.ts). */
-const ACTIVE_DB = 35;
 /** A frame this far below the loudest counts as a pause (for rhythm statistics). */
 const PAUSE_DB = 30;
 const MEL_STATS = ["mean", "std", "p10", "p50", "p90"];
@@ -48,12 +47,6 @@ export const PROSODY_EXTRA_NAMES: readonly string[] = [
   ...Array.from({ length: N_MEL }, (_, j) => `shape${j}.std`),
 ];
 
-function quantile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return 0;
-  const pos = (sorted.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
 function meanStd(v: ArrayLike<number>): [number, number] {
   const n = v.length;
   if (!n) return [0, 0];
@@ -73,10 +66,7 @@ function thirds(idx: number[], val: number[], len: number, centre: number): numb
 
 function extraStats(f: FrameFeatures, mel: Float32Array): number[] {
   const n = f.n;
-  let maxE = -Infinity;
-  for (let i = 0; i < n; i++) maxE = Math.max(maxE, f.logE[i]!);
-  const active: number[] = [];
-  for (let i = 0; i < n; i++) if (f.logE[i]! >= maxE - ACTIVE_DB) active.push(i);
+  const { maxE, active } = activeFrames(f, 0, n);
   const out: number[] = [];
   const col = new Float64Array(active.length);
   for (let j = 0; j < N_MEL; j++) {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { decodeAudio } from "../../media/ffmpeg.js";
 import { packageRoot } from "../../models/assets.js";
-import { energyRegions, FEATURE_VERSION, featurise, frameFeatures } from "../../models/audio-features/index.js";
+import { energyRegions, FEATURE_VERSION, featurise, frameEnergies } from "../../models/audio-features/index.js";
 
 export function datasetsRoot(): string {
   return process.env.OPEN_EXPRESSION_DATASETS ?? join(packageRoot, "..", "shared", "datasets");
@@ -29,7 +29,7 @@ const TRIM_PAD = 0.05;
 /** Clip -> [begin, end] of its vocal part: first to last energy region. */
 export function trimRegion(samples: Float32Array): { begin: number; end: number } {
   const dur = samples.length / 16_000;
-  const regions = energyRegions(frameFeatures(samples));
+  const regions = energyRegions(frameEnergies(samples));
   const first = regions[0], last = regions[regions.length - 1];
   if (!first || !last) return { begin: 0, end: dur };
   return { begin: Math.max(0, first.begin - TRIM_PAD), end: Math.min(dur, last.end + TRIM_PAD) };

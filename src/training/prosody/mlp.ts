@@ -5,7 +5,7 @@
  * 0.5 * l2 * |W|^2 (biases unpenalised). Class weights are inverse frequency, because the metric
  * is unweighted (per-class) recall.
  */
-import type { ClassifierWeights, Layer } from "../../models/audio-features/classifier.js";
+import { standardise, type ClassifierWeights, type Layer } from "../../models/audio-features/classifier.js";
 import { lbfgs } from "../language/lbfgs.js";
 
 export interface MlpSettings {
@@ -113,7 +113,7 @@ export function trainClassifier(
   X: Float64Array[], y: number[], labels: string[], s: MlpSettings, featureVersion: number,
 ): ClassifierWeights {
   const { mean, scale } = fitScaler(X);
-  const Z = X.map((x) => Float64Array.from(x, (v, i) => (v - mean[i]!) / scale[i]!));
+  const Z = X.map((x) => standardise({ mean, scale }, x));
   const nets = s.seeds.map((seed) => trainNet(Z, y, labels.length, s, seed));
   return { featureVersion, labels, mean, scale, nets };
 }
