@@ -19,16 +19,6 @@ const KEY = "playground-key";
 const SHOTS = join(packageRoot, "artifacts", "playground");
 
 describe("playground page over HTTP", () => {
-  let server: RunningServer;
-  let script = "";
-  before(async () => {
-    script = (await buildWeb()).assets.script;
-    server = await startTestServer({ apiKeys: [KEY], threads: 1 });
-  });
-  after(async () => {
-    await server?.close();
-  });
-
   test("browsers get the page at /, API clients keep the JSON at / and /info", async () => {
     const page = await fetch(`${server.url}/`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
     assert.equal(page.status, 200);
@@ -87,8 +77,18 @@ describe("playground page over HTTP", () => {
 const inCi = Boolean(process.env.CI) && process.env.CI !== "false";
 const skipBrowser = inCi ? false : browserMissing;
 
+// One build and one server (its models loaded once) for the HTTP and the browser tests.
+let server: RunningServer;
+let script = "";
+before(async () => {
+  script = (await buildWeb()).assets.script;
+  server = await startTestServer({ apiKeys: [KEY] });
+});
+after(async () => {
+  await server?.close();
+});
+
 describe("playground in a real browser", { skip: skipBrowser }, () => {
-  let server: RunningServer;
   let media: FakeMedia;
   let browser: Browser;
   let context: BrowserContext;
@@ -98,8 +98,7 @@ describe("playground in a real browser", { skip: skipBrowser }, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     media = makeFakeMedia();
-    await buildWeb();
-    [server, browser] = await Promise.all([startTestServer({ apiKeys: [KEY] }), launchBrowser(media)]);
+    browser = await launchBrowser(media);
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     page.on("pageerror", (err) => pageErrors.push(err.message));
@@ -113,7 +112,6 @@ describe("playground in a real browser", { skip: skipBrowser }, () => {
   after(async () => {
     await context?.close().catch(() => undefined);
     await browser?.close().catch(() => undefined);
-    await server?.close();
     media?.cleanup();
   });
 
