@@ -3,13 +3,12 @@
  * downloaded browser), headless, with fake camera and microphone devices fed from files made
  * here: a y4m video of a face photo and a WAV of espeak-ng speech.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
-import { concatWav, espeakMissing, ffmpegPath, silence, speech } from "./av.js";
-import { SAMPLE_DIR } from "./face.js";
+import { concatWav, espeakMissing, ffmpeg, silence, speech } from "./av.js";
+import { sample } from "./face.js";
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -34,17 +33,15 @@ export function makeFakeMedia(photo = 2, text = "I am so happy to see you today.
   const dir = mkdtempSync(join(tmpdir(), "oe-playground-"));
   const video = join(dir, "camera.y4m");
   const audio = join(dir, "microphone.wav");
-  const spoken = join(dir, "speech.wav");
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  const ff = (args: string[]) => execFileSync(ffmpegPath, ["-hide_banner", "-loglevel", "error", "-y", ...args]);
   try {
-    writeFileSync(spoken, concatWav([speech(text), silence(1)]));
-    ff([
-      "-loop", "1", "-i", join(SAMPLE_DIR, `sample${photo}.jpg`), "-t", "1", "-r", "5",
+    writeFileSync(video, ffmpeg([sample(photo)], [
+      "-loop", "1", "-i", "IN0", "-t", "1", "-r", "5",
       "-vf", "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2",
-      "-pix_fmt", "yuv420p", video,
-    ]);
-    ff(["-i", spoken, "-ar", "48000", "-ac", "1", "-c:a", "pcm_s16le", audio]);
+      "-pix_fmt", "yuv420p",
+    ], "y4m"));
+    const spoken = concatWav([speech(text), silence(1)]);
+    writeFileSync(audio, ffmpeg([spoken], ["-i", "IN0", "-ar", "48000", "-ac", "1", "-c:a", "pcm_s16le"], "wav"));
   } catch (err) {
     cleanup(); // nobody else gets the folder to clean when making the media fails
     throw err;
