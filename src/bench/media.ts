@@ -4,12 +4,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ffmpegPath } from "../media/ffmpeg.js";
 import { packageRoot } from "../models/assets.js";
 
-const ffmpegPath = (createRequire(import.meta.url)("@ffmpeg-installer/ffmpeg") as { path: string }).path;
 const SPEECH =
   "I really did not expect this to happen today. Honestly, it makes me so happy, and a little nervous too, " +
   "because everything changed so quickly.";
@@ -23,14 +22,27 @@ export interface BenchMedia {
   mp4OneFace: Buffer;
 }
 
+/** The face photo of the video cases: 1920x1280, three faces. */
+export const BENCH_PHOTO = join(packageRoot, "node_modules/@vladmandic/face-api/demo/sample1.jpg");
+/** A 4:3 window of BENCH_PHOTO holding the left face (about 350 px) and no other. */
+export const ONE_FACE_CROP = { left: 152, top: 290, width: 588, height: 441 } as const;
+
+let made: BenchMedia | undefined;
+
+/** Made once per process (espeak-ng and three encodes), whichever benchmarks run. */
 export function makeBenchMedia(): BenchMedia {
+  made ??= encodeBenchMedia();
+  return made;
+}
+
+function encodeBenchMedia(): BenchMedia {
   const dir = mkdtempSync(join(tmpdir(), "oe-bench-"));
   try {
     const raw = join(dir, "speech-raw.wav");
     execFileSync("espeak-ng", ["-s", "150", "-w", raw, SPEECH]);
     const wavPath = join(dir, "speech.wav");
     ffmpeg(["-i", raw, "-ar", "16000", "-ac", "1", "-af", "apad", "-t", "5", "-c:a", "pcm_s16le", wavPath]);
-    const face = join(packageRoot, "node_modules/@vladmandic/face-api/demo/sample1.jpg");
+    const face = BENCH_PHOTO;
     const mp4Path = join(dir, "face.mp4");
     ffmpeg([
       "-loop", "1", "-framerate", "25", "-i", face, "-i", wavPath,
@@ -40,8 +52,7 @@ export function makeBenchMedia(): BenchMedia {
     const oneFacePath = join(dir, "one-face.mp4");
     ffmpeg([
       "-loop", "1", "-framerate", "25", "-i", face, "-i", wavPath,
-      // sample1.jpg is 1920x1280; this 4:3 window holds the left face (about 350 px) and no other.
-      "-vf", "crop=588:441:152:290,scale=640:480",
+      "-vf", `crop=${ONE_FACE_CROP.width}:${ONE_FACE_CROP.height}:${ONE_FACE_CROP.left}:${ONE_FACE_CROP.top},scale=640:480`,
       "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "5", "-shortest", oneFacePath,
     ]);
     return { wav: readFileSync(wavPath), mp4: readFileSync(mp4Path), mp4OneFace: readFileSync(oneFacePath) };

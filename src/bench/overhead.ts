@@ -4,10 +4,8 @@
  * image, the model alone for text and facemesh) against the end-to-end time one client sees over
  * loopback, one message at a time. The ratio is what the "within 1.5x" target reads.
  */
-import { join } from "node:path";
 import sharp from "sharp";
 import { decodeAudio } from "../media/ffmpeg.js";
-import { packageRoot } from "../models/assets.js";
 import { burstModel } from "../models/burst/index.js";
 import { faceModel, loadFaceRuntime, detectFaces } from "../models/face/index.js";
 import { facemeshModel } from "../models/facemesh/index.js";
@@ -16,7 +14,7 @@ import { prosodyModel } from "../models/prosody/index.js";
 import { decodeImage } from "../media/image.js";
 import { audioInput } from "./audio.js";
 import { SENTENCE } from "./language.js";
-import { makeBenchMedia } from "./media.js";
+import { BENCH_PHOTO, makeBenchMedia, ONE_FACE_CROP } from "./media.js";
 import { measureRoundTrips } from "./round-trip.js";
 import { spawnServer } from "./server-process.js";
 import { timeCalls as time, type Summary } from "./stats.js";
@@ -44,8 +42,7 @@ export async function benchOverhead(opts: { quick?: boolean } = {}): Promise<Ove
   const n = opts.quick ? 10 : 40;
   const media = makeBenchMedia();
   // One face, 640 px wide, as a webcam frame would be.
-  const photo = await sharp(join(packageRoot, "node_modules/@vladmandic/face-api/demo/sample1.jpg"))
-    .extract({ left: 152, top: 290, width: 588, height: 441 }).resize(640, 480).jpeg({ quality: 90 }).toBuffer();
+  const photo = await sharp(BENCH_PHOTO).extract(ONE_FACE_CROP).resize(640, 480).jpeg({ quality: 90 }).toBuffer();
   await Promise.all([languageModel.load(), faceModel.load(), facemeshModel.load(), prosodyModel.load(), burstModel.load()]);
   const mesh = await meshOf(photo);
   const decodedWav = async () => audioInput((await decodeAudio(media.wav)).samples);

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { bombImages, malformedAv } from "./fuzz-media.js";
-import { FACE_PHOTOS, ffmpegPath, syntheticWav } from "./media.js";
+import { ffmpegPath } from "../media/ffmpeg.js";
+import { FACE_PHOTOS, syntheticWav } from "./media.js";
 import { prng } from "./traffic.js";
 
 export interface FuzzCase {

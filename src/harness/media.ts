@@ -6,14 +6,13 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
+import { ffmpegPath } from "../media/ffmpeg.js";
 import { encodeWav } from "../media/wav.js";
 import { packageRoot } from "../models/assets.js";
 
-export const ffmpegPath = (createRequire(import.meta.url)("@ffmpeg-installer/ffmpeg") as { path: string }).path;
 
 export const KINDS = ["text", "image", "audio"] as const;
 export type Kind = (typeof KINDS)[number];

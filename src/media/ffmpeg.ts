@@ -10,7 +10,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const ffmpegPath = (createRequire(import.meta.url)("@ffmpeg-installer/ffmpeg") as { path: string }).path;
+/** The ffmpeg binary shipped in @ffmpeg-installer/ffmpeg. */
+export const ffmpegPath = (createRequire(import.meta.url)("@ffmpeg-installer/ffmpeg") as { path: string }).path;
 
 export type DecodeFailure = "no-audio" | "invalid" | "timeout" | "too-large" | "memory";
 

@@ -4,11 +4,10 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ffmpegPath } from "../../src/media/ffmpeg.js";
 
-export const ffmpegPath = (createRequire(import.meta.url)("@ffmpeg-installer/ffmpeg") as { path: string }).path;
 
 /** Why the speech tests cannot run here, or undefined when espeak-ng is installed. */
 export const espeakMissing: string | undefined =
