@@ -55,7 +55,7 @@ export async function benchAudio(opts: { quick?: boolean } = {}): Promise<AudioB
     prosody: await time(n, () => prosodyModel.predict(trackInput, {}, {})),
   };
 
-  const server = await spawnServer(["--log-level", "info"]);
+  const server = await spawnServer({ args: ["--log-level", "info"] });
   try {
     // reset_stream on every message: each is a standalone 5-second message, not a growing stream.
     const wavFrame = JSON.stringify({ models: { prosody: {}, burst: {} }, data: media.wav.toString("base64"), reset_stream: true });

@@ -73,7 +73,7 @@ export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<Lan
   const n = opts.quick ? 500 : 3000;
   const bareModelMs = await bareModel(n);
   const transportFloorMs = await echoFloor(FRAME, n);
-  const server = await spawnServer(["--log-level", "info"]);
+  const server = await spawnServer({ args: ["--log-level", "info"] });
   try {
     const endToEndMs = await measureRoundTrips(server.streamUrl, FRAME, n);
     const tp = await throughput(server.streamUrl, 16, 4, opts.quick ? 3 : 10);

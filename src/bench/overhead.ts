@@ -78,7 +78,7 @@ export async function benchOverhead(opts: { quick?: boolean } = {}): Promise<Ove
   ];
   const bare = new Map<string, Summary>();
   for (const c of cases) bare.set(c.model, await time(c.warmup ? n * 10 : n, c.bare, c.warmup ?? 3));
-  const server = await spawnServer(["--log-level", "info"]);
+  const server = await spawnServer({ args: ["--log-level", "info"] });
   try {
     const rows: OverheadRow[] = [];
     for (const c of cases) {

@@ -1,7 +1,7 @@
 /**
- * Runs the server as a separate process, as users do, so the benchmark's clients do not share
- * its event loop. Runs the compiled build (`npm run bench` builds first), or the sources
- * through tsx when there is no build.
+ * Runs the server as a separate process, as users do, so the clients of a benchmark or harness
+ * do not share its event loop. Runs the compiled build when there is one (`npm run bench`
+ * builds first), or the sources through tsx (always, with `fromSource`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -10,31 +10,68 @@ import { createInterface } from "node:readline";
 import { packageRoot } from "../models/assets.js";
 
 export interface ServerProcess {
+  /** http://host:port */
   url: string;
+  /** ws://host:port/v0/stream/models, as the server's start-up log states it. */
   streamUrl: string;
   child: ChildProcess;
+  /** Set once the process has ended (a crash, when nobody stopped it). */
+  exitCode(): number | null | undefined;
+  /** Server log lines at warn level or above. */
+  problems: string[];
+  /** SIGTERM, then SIGKILL if it has not exited 10 s later. */
   stop(): Promise<void>;
 }
 
-export async function spawnServer(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export interface SpawnOptions {
+  /** Extra `serve` flags (the server must log at info level or lower: start-up is read from its log). */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Run src/ through tsx even when a build exists (numbers for the code in this checkout). */
+  fromSource?: boolean;
+}
+
+const START_TIMEOUT_MS = 120_000;
+
+export async function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> {
   const built = join(packageRoot, "dist/cli/main.js");
-  const args = existsSync(built)
-    ? [built, "serve", "--port", "0", ...extraArgs]
-    : ["--import", "tsx", join(packageRoot, "src/cli/main.ts"), "serve", "--port", "0", ...extraArgs];
-  const child = spawn(process.execPath, args, { cwd: packageRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
+  const entry = !options.fromSource && existsSync(built) ? [built] : ["--import", "tsx", join(packageRoot, "src/cli/main.ts")];
+  const child = spawn(process.execPath, [...entry, "serve", "--port", "0", ...(options.args ?? [])], {
+    cwd: packageRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let exit: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      exit = code ?? (signal ? -1 : null);
+      resolve();
+    }),
+  );
+  const problems: string[] = [];
   const found = await new Promise<{ url: string; stream: string }>((resolve, reject) => {
-    let url: string | undefined;
-    let loaded = false;
-    child.once("exit", (code) => reject(new Error(`server exited early with code ${code}`)));
-    lines.on("line", (line) => {
+    const giveUp = (err: Error) => {
+      child.kill("SIGKILL"); // never leave a half-started server behind
+      reject(err);
+    };
+    const timer = setTimeout(() => giveUp(new Error(`server did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited during start-up with code ${code}`));
+    });
+    let listening: { url: string; stream: string } | undefined;
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      let entry: { level?: number; msg?: string; url?: string; stream?: string };
       try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string; stream?: string };
-        if (entry.url && entry.stream) url = entry.url;
-        if (entry.msg === "models loaded") loaded = true;
-        if (loaded && url) resolve({ url, stream: url.replace(/^http/, "ws") + "/v0/stream/models" });
+        entry = JSON.parse(line) as typeof entry;
       } catch {
-        // not a log line
+        return; // not a log line
+      }
+      if ((entry.level ?? 0) >= 40) problems.push(line.slice(0, 500));
+      if (entry.url && entry.stream && !listening) listening = { url: entry.url, stream: entry.stream };
+      if (entry.msg === "models loaded" && listening) {
+        clearTimeout(timer);
+        resolve(listening);
       }
     });
   });
@@ -42,10 +79,14 @@ export async function spawnServer(extraArgs: string[] = [], env: NodeJS.ProcessE
     url: found.url,
     streamUrl: found.stream,
     child,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    exitCode: () => exit,
+    problems,
+    stop: async () => {
+      if (exit !== undefined) return;
+      child.kill("SIGTERM");
+      const forced = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(forced);
+    },
   };
 }

@@ -3,11 +3,9 @@
  * the sources on a free loopback port (so the numbers are for the code in this checkout, never
  * a stale build) and stops it afterwards; `--url` points at a running server instead.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { packageRoot } from "../models/assets.js";
+import { spawnServer } from "../bench/server-process.js";
+import { normalizeUrl, STREAM_PATH } from "../client/url.js";
 
 export interface Target {
   /** http://host:port */
@@ -25,60 +23,16 @@ export interface Target {
 
 export async function startTarget(url: string | undefined, env: NodeJS.ProcessEnv = {}): Promise<Target> {
   if (url) {
-    const httpUrl = url.replace(/^ws/, "http").replace(/\/v0\/stream\/models\/?$/, "").replace(/\/$/, "");
-    return { httpUrl, streamUrl: httpUrl.replace(/^http/, "ws") + "/v0/stream/models", exitCode: () => undefined, problems: [], stop: async () => {} };
+    const streamUrl = normalizeUrl(url);
+    const httpUrl = streamUrl.replace(/^ws/, "http").slice(0, -STREAM_PATH.length);
+    return { httpUrl, streamUrl, exitCode: () => undefined, problems: [], stop: async () => {} };
   }
-  const child = spawn(process.execPath, ["--import", "tsx", join(packageRoot, "src/cli/main.ts"), "serve", "--port", "0"], {
-    cwd: packageRoot,
+  const server = await spawnServer({
+    fromSource: true,
     // The harness's own connections pause between phases; they are not idle clients to drop.
-    env: { ...process.env, OPEN_EXPRESSION_IDLE_TIMEOUT_MS: "0", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+    env: { OPEN_EXPRESSION_IDLE_TIMEOUT_MS: "0", ...env },
   });
-  let exit: number | null | undefined;
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", (code, signal) => {
-      exit = code ?? (signal ? -1 : null);
-      resolve();
-    }),
-  );
-  const problems: string[] = [];
-  const httpUrl = await new Promise<string>((resolve, reject) => {
-    const giveUp = (err: Error) => {
-      child.kill("SIGKILL"); // never leave a half-started server behind
-      reject(err);
-    };
-    const timer = setTimeout(() => giveUp(new Error("server did not start within 120 s")), 120_000);
-    child.once("exit", (code) => reject(new Error(`server exited during start-up with code ${code}`)));
-    let listening: string | undefined;
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      let entry: { level?: number; msg?: string; url?: string };
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        return;
-      }
-      if ((entry.level ?? 0) >= 40) problems.push(line.slice(0, 500));
-      if (entry.url && !listening) listening = entry.url;
-      if (entry.msg === "models loaded" && listening) {
-        clearTimeout(timer);
-        resolve(listening);
-      }
-    });
-  });
-  return {
-    httpUrl,
-    streamUrl: httpUrl.replace(/^http/, "ws") + "/v0/stream/models",
-    pid: child.pid,
-    exitCode: () => exit,
-    problems,
-    stop: async () => {
-      if (exit !== undefined) return;
-      child.kill("SIGTERM");
-      const forced = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(forced);
-    },
-  };
+  return { httpUrl: server.url, streamUrl: server.streamUrl, pid: server.child.pid, exitCode: server.exitCode, problems: server.problems, stop: server.stop };
 }
 
 /** Resident memory of a process in MiB, from /proc (Linux); undefined elsewhere or once it is gone. */
