@@ -32,11 +32,10 @@ test("serve --workers 2: one port, both workers answer, a killed worker is repla
   const loaded = await cli.waitFor((l) => l.msg === "models loaded", 2, 60_000);
   const pids = new Set(loaded.map((l) => l.pid));
   assert.equal(pids.size, 2, "two distinct worker processes");
-  const listening = cli.lines.filter((l) => typeof l.url === "string" && typeof l.pid === "number");
-  const urls = new Set(listening.map((l) => l.url));
+  const listening = cli.lines.filter((l) => typeof l.stream === "string" && typeof l.pid === "number");
+  const urls = new Set(listening.map((l) => l.stream));
   assert.equal(urls.size, 1, `both workers listen on the same port: ${[...urls].join(", ")}`);
-  const url = [...urls][0] as string;
-  const streamUrl = url.replace(/^http/, "ws") + "/v0/stream/models";
+  const streamUrl = [...urls][0] as string;
 
   await askMany(streamUrl, 16);
   const served = new Set(cli.lines.filter((l) => l.msg === "connection opened").map((l) => l.pid));

@@ -11,8 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import sharp from "sharp";
+import { normalizeUrl } from "../src/client/url.js";
 import { packageRoot } from "../src/models/assets.js";
 import { ffmpeg } from "./helpers/av.js";
+import { sample } from "./helpers/face.js";
 import { CliProcess, readyStreamUrl } from "./helpers/cli-process.js";
 import { Conn, handshakeStatus, type Reply } from "./helpers/conn.js";
 
@@ -87,13 +89,13 @@ test("nginx: 20 connections x 10 mixed messages through the shipped config reach
   const ports = streams.map((s) => Number(new URL(s).port));
   const listen = await freePort();
   const nginx = await startNginx(configFor(ports, listen), listen);
-  const streamUrl = nginx.url.replace(/^http/, "ws") + "/v0/stream/models";
+  const streamUrl = normalizeUrl(nginx.url);
 
   // Auth passes through the proxy unchanged, both ways.
   assert.equal(await handshakeStatus(streamUrl), 401);
   assert.equal(await handshakeStatus(`${streamUrl}?api_key=${KEY}`), 101);
 
-  const photo = await sharp(join(packageRoot, "node_modules/@vladmandic/face-api/demo/sample1.jpg")).resize(320).jpeg().toBuffer();
+  const photo = await sharp(sample(1)).resize(320).jpeg().toBuffer();
   const tone = ffmpeg([], ["-f", "lavfi", "-i", "sine=frequency=220:sample_rate=16000", "-t", "1", "-c:a", "pcm_s16le"], "wav");
   // Large frames pass through: 2 MB of text is refused by the server (E0206), not by nginx.
   const bigText = "a".repeat(2 * 1024 * 1024);

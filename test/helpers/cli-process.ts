@@ -65,7 +65,7 @@ export class CliProcess {
 /** The ws:// stream URL from a server's "listening" log line, once it has loaded its models. */
 export async function readyStreamUrl(cli: CliProcess, timeoutMs = 60_000): Promise<string> {
   await cli.waitFor((l) => l.msg === "models loaded", 1, timeoutMs);
-  const line = cli.lines.find((l) => typeof l.url === "string");
+  const line = cli.lines.find((l) => typeof l.stream === "string");
   if (!line) throw new Error("no listening line");
-  return (line.url as string).replace(/^http/, "ws") + "/v0/stream/models";
+  return line.stream as string;
 }
