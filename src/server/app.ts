@@ -82,10 +82,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   })();
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false });
-  const http = createServer((req, res) => {
-    if (metrics && requestUrl(req)?.pathname === METRICS_PATH) return void serveMetrics(req, res, metrics, keys, log);
-    serveHttp(req, res, () => ready, keys);
-  });
+  const http = createServer((req, res) => serveHttp(req, res, { isReady: () => ready, keys, metrics, log }));
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Until ws takes the socket over, nobody else listens for its errors: a client that resets
     // the connection while we answer 401 would otherwise crash the process.
@@ -97,7 +94,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     if (keyId === undefined) {
       log.info({ remote: req.socket.remoteAddress }, "rejected connection: missing or invalid API key");
       metrics?.connectionRefused("unauthorized");
-      return rejectUpgrade(socket, 401, "Unauthorized", "Invalid or missing API key.");
+      return rejectUpgrade(socket, 401, "Unauthorized", UNAUTHORIZED.error);
     }
     const refusal: ConnectionRefusal | undefined = draining
       ? { status: 503, code: "shutting_down", message: "The server is shutting down." }
@@ -171,7 +168,16 @@ function requestUrl(req: IncomingMessage): URL | undefined {
   }
 }
 
-function serveHttp(req: IncomingMessage, res: ServerResponse, isReady: () => boolean, keys: ApiKeys): void {
+const UNAUTHORIZED = { error: "Invalid or missing API key.", code: "unauthorized" } as const;
+
+interface HttpContext {
+  isReady: () => boolean;
+  keys: ApiKeys;
+  metrics: ServerMetrics | undefined;
+  log: Logger;
+}
+
+function serveHttp(req: IncomingMessage, res: ServerResponse, { isReady, keys, metrics, log }: HttpContext): void {
   const json = (status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
@@ -196,8 +202,14 @@ function serveHttp(req: IncomingMessage, res: ServerResponse, isReady: () => boo
     case STREAM_PATH:
       // A browser cannot read the status of a refused WebSocket handshake, so the playground
       // asks here with the same key: 401 means the key is wrong, 426 that it is fine.
-      if (!keys.accepts(presentedKey(req, url))) return json(401, { error: "Invalid or missing API key.", code: "unauthorized" });
+      if (!keys.accepts(presentedKey(req, url))) return json(401, UNAUTHORIZED);
       return json(426, { error: "Upgrade to WebSocket required." });
+    case METRICS_PATH:
+      // With API keys configured /metrics needs one: the numbers are harmless, but a public
+      // endpoint should not tell strangers how busy it is. Metrics off: 404 like any unknown path.
+      if (!metrics) return json(404, { error: "Not found." });
+      if (!keys.accepts(presentedKey(req, url))) return json(401, UNAUTHORIZED);
+      return void serveMetrics(res, metrics, log);
     default:
       if (serveAsset(req, res, url.pathname)) return;
       return json(404, { error: "Not found." });

@@ -3,10 +3,9 @@
  * servers in one process (the tests) never share or double-register series. Labels are bounded
  * sets (model names, error codes, refusal reasons): never keys, payload ids or client addresses.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { ModelName, Reply } from "../protocol/index.js";
-import { presentedKey, type ApiKeys } from "./auth.js";
 import type { Logger } from "./logger.js";
 
 export const METRICS_PATH = "/metrics";
@@ -127,16 +126,10 @@ export class ServerMetrics {
 }
 
 /**
- * GET /metrics. With API keys configured it needs one (X-Hume-Api-Key, `Authorization: Bearer`
- * as Prometheus' `authorization` setting sends it, or ?api_key=): the numbers are harmless, but
- * a public endpoint should not tell strangers how busy it is.
+ * The body of GET /metrics (the key check is the HTTP router's; Prometheus' `authorization`
+ * setting sends the key as `Authorization: Bearer`, which the key check accepts).
  */
-export async function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: ServerMetrics, keys: ApiKeys, log: Logger): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://localhost");
-  if (!keys.accepts(presentedKey(req, url))) {
-    res.writeHead(401, { "content-type": "application/json" });
-    return void res.end(JSON.stringify({ error: "Invalid or missing API key.", code: "unauthorized" }));
-  }
+export async function serveMetrics(res: ServerResponse, metrics: ServerMetrics, log: Logger): Promise<void> {
   try {
     const { contentType, body } = await metrics.render();
     res.writeHead(200, { "content-type": contentType });
