@@ -26,8 +26,11 @@ export type Media =
   | { kind: "facemesh"; faces: number[][][] }
   | { kind: "image"; bytes: Uint8Array; mime: string; width: number; height: number }
   | { kind: "audio"; bytes: Uint8Array; mime: string; durationMs?: number }
-  /** `probe`: ffmpeg's stream listing from intake, kept so frame extraction need not probe again. */
-  | { kind: "video"; bytes: Uint8Array; mime: string; durationMs?: number; probe?: MediaProbe };
+  /**
+   * `probe`: ffmpeg's stream listing from intake, or why ffmpeg could not read the container,
+   * kept so frame extraction need not probe again.
+   */
+  | { kind: "video"; bytes: Uint8Array; mime: string; durationMs?: number; probe: MediaProbe | Error };
 
 export interface IntakeRequest {
   data: string;
@@ -110,11 +113,12 @@ function readImageSize(bytes: Uint8Array): { width: number; height: number } {
  */
 async function sniffVideo(bytes: Uint8Array, mime: string, limits: MediaLimits): Promise<Media> {
   const header = await readDuration(bytes, mime);
-  const probe = await probeMedia(bytes, limits.decodeTimeoutMs).catch(() => undefined);
-  const durationMs = header.durationMs ?? (probe?.durationSec !== undefined ? probe.durationSec * 1000 : undefined);
+  const probe = await probeMedia(bytes, limits.decodeTimeoutMs).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  const listing = probe instanceof Error ? undefined : probe;
+  const durationMs = header.durationMs ?? (listing?.durationSec !== undefined ? listing.durationSec * 1000 : undefined);
   const duration = durationMs !== undefined ? { durationMs } : {};
-  if (probe && !probe.video && probe.hasAudio) return { kind: "audio", bytes, mime, ...duration };
-  return { kind: "video", bytes, mime, ...duration, ...(probe ? { probe } : {}) };
+  if (listing && !listing.video && listing.hasAudio) return { kind: "audio", bytes, mime, ...duration };
+  return { kind: "video", bytes, mime, ...duration, probe };
 }
 
 async function readDuration(bytes: Uint8Array, mime: string | undefined): Promise<{ durationMs?: number }> {

@@ -34,14 +34,15 @@ export async function extractFrames(
   bytes: Uint8Array,
   fpsPred: number | null | undefined,
   limits: MediaLimits,
-  /** The stream listing when the caller already has it (intake probes every video once). */
-  known?: MediaProbe,
+  /** The stream listing, or the probe's failure, when the caller has it (intake probes every video once). */
+  known?: MediaProbe | Error,
   /**
    * Called with each frame as soon as ffmpeg has produced it (at most `maxVideoFrames`), so the
    * face model can start before the last frame is decoded. The returned frames are the same.
    */
   onFrame?: (frame: VideoFrame) => void,
 ): Promise<VideoFrame[]> {
+  if (known instanceof Error) throw decodeFailure(known, "video");
   const probe =
     known ??
     (await probeMedia(bytes, limits.decodeTimeoutMs).catch((err: unknown) => {
