@@ -11,14 +11,17 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../models/assets.js";
 import { PROSODY_FEATURE_VERSION } from "../models/prosody/features.js";
-import { crossValidate, type CvReport } from "../training/prosody/cv.js";
+import { crossValidate, unweightedRecall, type CvReport } from "../training/prosody/cv.js";
 import { loadRavdess, RAVDESS_EMOTIONS } from "../training/prosody/dataset.js";
 import { nestedCrossValidate } from "../training/prosody/select.js";
 import { log, PROSODY_SETTINGS, settingsFromArgs } from "../training/prosody/train.js";
 
 const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
 
-export function printReport(r: CvReport, labels: readonly string[], metric: string): void {
+/** What the report reads of a cross-validation: per-fold and mean UA, pooled recall, confusion. */
+type Report = Pick<CvReport, "meanUa" | "recall" | "confusion"> & { folds: { fold: number; ua: number }[] };
+
+export function printReport(r: Report, labels: readonly string[], metric: string): void {
   console.log(`${metric} per fold: ${r.folds.map((f) => `${f.fold}:${pct(f.ua)}%`).join("  ")}`);
   console.log(`mean ${metric}: ${pct(r.meanUa)}%`);
   console.log("recall per class (pooled over folds):");
@@ -42,8 +45,8 @@ export async function evalProsody(argv: string[]): Promise<void> {
   const labels = [...RAVDESS_EMOTIONS];
   if (nested) {
     const r = nestedCrossValidate(d.X, d.y, d.fold, labels, s, PROSODY_FEATURE_VERSION, log);
-    const recall = r.confusion.map((row, k) => row[k]! / row.reduce((a, b) => a + b, 0));
-    printReport({ folds: r.folds.map((f) => ({ ...f, n: 0, accuracy: 0 })), meanUa: r.meanUa, recall: Object.fromEntries(labels.map((l, k) => [l, recall[k]!])), confusion: r.confusion, oof: [] }, labels, "nested UA");
+    const { recall } = unweightedRecall(r.confusion);
+    printReport({ ...r, recall: Object.fromEntries(labels.map((l, k) => [l, recall[k]!])) }, labels, "nested UA");
     writeEval("prosody-nested", { dataset: "RAVDESS speech (EmoBox 6 folds)", protocol: "nested: L2 chosen per outer fold by inner leave-one-fold-out", settings: s, featureVersion: PROSODY_FEATURE_VERSION, labels, ...r, seconds: (performance.now() - t) / 1000 });
     return;
   }

@@ -2,5 +2,5 @@ export { frameEnergies, frameFeatures, frameCount, FRAME, HOP, SAMPLE_RATE, type
 export { segmentStats, SEGMENT_FEATURE_NAMES, SEGMENT_FEATURE_DIM, FEATURE_VERSION } from "./stats.js";
 export { energyRegions, type Region, type RegionOptions } from "./regions.js";
 export { featurise, type Featurised } from "./segment.js";
-export { asWindow, piecesInNewAudio, roundScore, roundTime, type AudioWindow, type AudioWindowInput, type RegionPiece, type TimeSpan } from "./window.js";
+export { asWindow, piecesInNewAudio, roundScore, roundTime, type AudioWindow, type RegionPiece, type TimeSpan } from "./window.js";
 export { loadClassifier, predictProba, type ClassifierWeights } from "./classifier.js";

@@ -1,7 +1,6 @@
 /**
- * The streaming-window contract shared by the audio models (the audio case of ModelInput).
- * `asWindow` also tolerates a caller that omits the stream-time fields (a bare clip): it is then
- * read as starting at 0, all new, with no VAD result.
+ * The streaming-window contract shared by the audio models: the audio case of ModelInput, with
+ * the stream time where the window ends worked out once.
  */
 import type { ModelInput } from "../model.js";
 import { SAMPLE_RATE } from "./frames.js";
@@ -11,33 +10,20 @@ export interface TimeSpan {
   end: number;
 }
 
-export interface AudioWindowInput {
-  kind: "audio";
-  /** 16 kHz mono: window context + this message's new audio. */
-  samples: Float32Array;
-  sampleRate: number;
-  /** Stream time of samples[0]. */
-  startSec: number;
-  /** Stream time where this message's new audio begins. */
-  newSec: number;
-  /** VAD speech regions in stream time (may be empty); undefined = no VAD ran. */
-  speech?: TimeSpan[];
-}
-
 export interface AudioWindow {
   samples: Float32Array;
   startSec: number;
   newSec: number;
   endSec: number;
-  speech: TimeSpan[] | undefined;
+  /** VAD speech regions in stream time (may be empty). */
+  speech: TimeSpan[];
 }
 
-export function asWindow(input: ModelInput | AudioWindowInput, model: string): AudioWindow {
+export function asWindow(input: ModelInput, model: string): AudioWindow {
   if (input.kind !== "audio") throw new Error(`${model} model got ${input.kind} input`);
-  const w = input as Partial<AudioWindowInput> & { samples: Float32Array; sampleRate: number };
-  if (w.sampleRate !== SAMPLE_RATE) throw new Error(`${model} model needs ${SAMPLE_RATE} Hz audio, got ${w.sampleRate}`);
-  const startSec = w.startSec ?? 0;
-  return { samples: w.samples, startSec, newSec: w.newSec ?? startSec, endSec: startSec + w.samples.length / SAMPLE_RATE, speech: w.speech };
+  if (input.sampleRate !== SAMPLE_RATE) throw new Error(`${model} model needs ${SAMPLE_RATE} Hz audio, got ${input.sampleRate}`);
+  const { samples, startSec, newSec, speech } = input;
+  return { samples, startSec, newSec, endSec: startSec + samples.length / SAMPLE_RATE, speech };
 }
 
 /** A region as a model scores it, and the part of it this message reports. */

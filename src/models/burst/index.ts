@@ -13,7 +13,7 @@ import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../proto
 import { weightsPath } from "../assets.js";
 import {
   asWindow, energyRegions, FEATURE_VERSION, featurise, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
-  piecesInNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
+  piecesInNewAudio, type ClassifierWeights, type TimeSpan,
 } from "../audio-features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { BURST_CALL_TYPES, BURST_EMOTIONS, CALL_TO_EMOTION } from "./labels.js";
@@ -73,10 +73,10 @@ export const burstModel: Model<EmptyConfig, TimedPrediction> = {
   async load() {
     weights ??= loadClassifier(weightsPath("burst", "classifier.json"), FEATURE_VERSION);
   },
-  async predict(input: ModelInput | AudioWindowInput): Promise<ModelResult<TimedPrediction>> {
+  async predict(input: ModelInput): Promise<ModelResult<TimedPrediction>> {
     const w = asWindow(input, "burst");
     const predictions: TimedPrediction[] = [];
-    for (const { scored, reported } of piecesInNewAudio(burstCandidates(w.samples, w.startSec, w.speech ?? []), w, MIN_SEC)) {
+    for (const { scored, reported } of piecesInNewAudio(burstCandidates(w.samples, w.startSec, w.speech), w, MIN_SEC)) {
       if (scored.end - scored.begin < MIN_SEC) continue;
       const { calls, accepted } = classifyBurst(w.samples, scored.begin - w.startSec, scored.end - w.startSec);
       if (!accepted) continue;

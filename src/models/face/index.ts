@@ -88,7 +88,7 @@ export const faceModel: Model<FaceConfig, FacePrediction> = {
     let ids = kept.map(() => "unknown");
     const prediction = ({ face, bbox, emotions }: (typeof kept)[number], i: number): FacePrediction => {
       const p: FacePrediction = { frame: input.frame ?? 0, time: input.time ?? null, bbox, prob: round(face.boxScore), face_id: ids[i] ?? "unknown", emotions: namedEmotions(emotions) };
-      const metrics = config.facs || config.descriptions ? measure(face.mesh) : undefined;
+      const metrics = geometry ? measure(face.mesh) : undefined;
       if (config.facs && metrics) p.facs = facsScores(metrics);
       if (config.descriptions && metrics) p.descriptions = descriptionScores(metrics);
       return p;

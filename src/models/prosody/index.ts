@@ -7,8 +7,8 @@
 import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
 import { weightsPath } from "../assets.js";
 import {
-  asWindow, energyRegions, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
-  piecesInNewAudio, type AudioWindowInput, type ClassifierWeights, type TimeSpan,
+  asWindow, loadClassifier, predictProba, roundScore, roundTime,
+  piecesInNewAudio, type ClassifierWeights,
 } from "../audio-features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { PROSODY_FEATURE_VERSION, prosodyFeatures } from "./features.js";
@@ -33,11 +33,9 @@ export const prosodyModel: Model<EmptyConfig, TimedPrediction> = {
   async load() {
     weights ??= loadClassifier(weightsPath("prosody", "classifier.json"), PROSODY_FEATURE_VERSION);
   },
-  async predict(input: ModelInput | AudioWindowInput): Promise<ModelResult<TimedPrediction>> {
+  async predict(input: ModelInput): Promise<ModelResult<TimedPrediction>> {
     const w = asWindow(input, "prosody");
-    // Without a VAD result (older callers), energy regions stand in for speech.
-    const speech: TimeSpan[] = w.speech ?? energyRegions(frameEnergies(w.samples)).map((r) => ({ begin: r.begin + w.startSec, end: r.end + w.startSec }));
-    const predictions = piecesInNewAudio(speech, w, MIN_SEGMENT_SEC)
+    const predictions = piecesInNewAudio(w.speech, w, MIN_SEGMENT_SEC)
       .filter(({ scored }) => scored.end - scored.begin >= MIN_SEGMENT_SEC)
       .map(({ scored, reported }): TimedPrediction => ({
         time: { begin: roundTime(reported.begin), end: roundTime(reported.end) },
