@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import WebSocket from "ws";
-import { startTestServer } from "./helpers/server.js";
+import { metric } from "./helpers/metrics.js";
+import { eventually, startTestServer } from "./helpers/server.js";
 
 const COUNT = 1_000;
 
@@ -23,13 +24,6 @@ function openFileLimit(): number | undefined {
 
 const limit = openFileLimit();
 const skip = limit !== undefined && limit < 2 * COUNT + 200 ? `needs ~${2 * COUNT + 200} open files, the limit is ${limit} (raise it with ulimit -n)` : false;
-
-async function gauge(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const m = /^open_expression_connections (\d+)/m.exec(text);
-  assert.ok(m, "the connections gauge is exported");
-  return Number(m[1]);
-}
 
 test(`${COUNT} concurrent idle connections are held and reported by /metrics`, { skip, timeout: 120_000 }, async () => {
   // The default total limit (4,096) is above COUNT; the idle timeout is long enough to hold them.
@@ -47,7 +41,7 @@ test(`${COUNT} concurrent idle connections are held and reported by /metrics`, {
       );
       assert.equal(batch.length, Math.min(100, COUNT - i));
     }
-    assert.equal(await gauge(server.url), COUNT);
+    assert.equal(await metric(server.url, "open_expression_connections"), COUNT);
     // Held a while, and still served: the last connection measures text.
     await new Promise((r) => setTimeout(r, 500));
     const last = sockets[sockets.length - 1]!;
@@ -58,14 +52,10 @@ test(`${COUNT} concurrent idle connections are held and reported by /metrics`, {
     assert.equal(reply.payload_id, "last");
     assert.ok(reply.language, JSON.stringify(reply).slice(0, 200));
     assert.ok(sockets.every((ws) => ws.readyState === WebSocket.OPEN), "none was dropped");
-    assert.equal(await gauge(server.url), COUNT);
+    assert.equal(await metric(server.url, "open_expression_connections"), COUNT);
 
     await Promise.all(sockets.map((ws) => new Promise((resolve) => (ws.once("close", resolve), ws.close(1000)))));
-    const deadline = Date.now() + 10_000;
-    while ((await gauge(server.url)) !== 0) {
-      assert.ok(Date.now() < deadline, "the gauge returns to 0 once the clients leave");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(async () => (await metric(server.url, "open_expression_connections")) === 0, "the gauge to return to 0 once the clients leave", 10_000, 50);
   } finally {
     for (const ws of sockets) ws.terminate();
     await server.close();

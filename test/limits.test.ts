@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import WebSocket from "ws";
 import { Conn, type Reply } from "./helpers/conn.js";
-import { startTestServer } from "./helpers/server.js";
+import { eventually, startTestServer } from "./helpers/server.js";
 import { ffmpeg } from "./helpers/av.js";
 
 const TEXT = "I am so grateful for all of this.";
@@ -28,15 +28,6 @@ function handshake(url: string): Promise<{ status: number; body?: Reply; retryAf
     });
     ws.once("error", reject);
   });
-}
-
-/** Polls `check` until it holds (the server sees a client's close a moment after the client). */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe("global queue", () => {
@@ -99,11 +90,12 @@ describe("connection limits", () => {
       // The accepted connections work; closing one frees its slot for the same key.
       assert.ok((await open[0]!.ask(language("ok"))).language);
       open.shift()!.close();
+      // The server sees a client's close a moment after the client.
       await eventually(async () => {
         const r = await handshake(url("k1"));
         r.ws?.close(1000);
         return r.status === 101;
-      });
+      }, "the freed slot to take a new connection");
     } finally {
       for (const c of open) c.close();
       await server.close();

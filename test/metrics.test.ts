@@ -9,23 +9,11 @@ import { test } from "node:test";
 import { pino } from "pino";
 import { loadConfig, startServer } from "../src/server/index.js";
 import { Conn } from "./helpers/conn.js";
-import { startTestServer, waitReady } from "./helpers/server.js";
+import { metric, scrape, series } from "./helpers/metrics.js";
+import { eventually, startTestServer, waitReady } from "./helpers/server.js";
 
 const TEXT = "Thank you so much, this made my day!";
 const language = (id: string, data = TEXT) => ({ models: { language: { granularity: "passage" } }, raw_text: true, data, payload_id: id });
-
-/** The value of one series (`name{labels}` exactly as exported), or undefined when absent. */
-function series(text: string, name: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
-}
-
-async function scrape(url: string, headers: Record<string, string> = {}): Promise<string> {
-  const res = await fetch(`${url}/metrics`, { headers });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
-  return res.text();
-}
 
 test("/metrics counts connections, messages, errors and warnings by model and code, latencies, queue depth and process metrics", async () => {
   const server = await startTestServer();
@@ -57,11 +45,7 @@ test("/metrics counts connections, messages, errors and warnings by model and co
 
     conn.close();
     await conn.closed;
-    const deadline = Date.now() + 5_000;
-    while (series(await scrape(server.url), "open_expression_connections") !== 0) {
-      assert.ok(Date.now() < deadline, "the connection gauge drops when the client leaves");
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await eventually(async () => (await metric(server.url, "open_expression_connections")) === 0, "the connection gauge to drop when the client leaves");
   } finally {
     conn.close();
     await server.close();

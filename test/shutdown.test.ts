@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import WebSocket from "ws";
 import { CliProcess, readyStreamUrl } from "./helpers/cli-process.js";
+import { eventually } from "./helpers/server.js";
 
 type Reply = Record<string, unknown> & { payload_id?: string; code?: string; error?: string };
 
@@ -41,14 +42,6 @@ async function client(url: string): Promise<Client> {
   return { ws, replies, closed, send };
 }
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test("SIGTERM during load: every received message is answered, in order, then 1001 and exit 0", async () => {
   const cli = serve({ OPEN_EXPRESSION_SHUTDOWN_TIMEOUT_MS: "60000" });
   const url = await readyStreamUrl(cli);
@@ -60,7 +53,7 @@ test("SIGTERM during load: every received message is answered, in order, then 10
       sent[k]!.push(`c${k}-${i}`);
     }
   });
-  await until(() => clients[0]!.replies.length > 0, 30_000, "the first reply");
+  await eventually(() => clients[0]!.replies.length > 0, "the first reply", 30_000, 10);
   cli.child.kill("SIGTERM");
   await cli.waitFor((l) => l.msg === "shutting down");
   const stillRunning = clients.reduce((n, c) => n + c.replies.length, 0);
@@ -93,7 +86,7 @@ test("past the shutdown deadline the server closes with 1001 anyway and exits 0"
   const url = await readyStreamUrl(cli);
   const c = await client(url);
   for (let i = 0; i < 200; i++) c.send(`m${i}`);
-  await until(() => c.replies.length > 0, 30_000, "the first reply");
+  await eventually(() => c.replies.length > 0, "the first reply", 30_000, 10);
   const t0 = Date.now();
   cli.child.kill("SIGTERM");
   assert.equal(await c.closed, 1001);

@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import { TEST_HOOK_TEXT } from "../src/inference/test-hooks.js";
 import type { RunningServer } from "../src/server/index.js";
 import { Conn, type Reply } from "./helpers/conn.js";
+import { metric } from "./helpers/metrics.js";
 import { startTestServer } from "./helpers/server.js";
 
 const TEXT = "Thank you so much, this made my day!";
@@ -26,12 +27,7 @@ after(async () => {
   delete process.env.OPEN_EXPRESSION_TEST_HOOKS;
 });
 
-async function restarts(): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const m = /^open_expression_worker_restarts_total (\d+)/m.exec(text);
-  assert.ok(m, "the restart counter is exported");
-  return Number(m[1]);
-}
+const restarts = () => metric(server.url, "open_expression_worker_restarts_total");
 
 function assertPrediction(reply: Reply, id: string): void {
   assert.equal(reply.payload_id, id);

@@ -15,11 +15,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 }
 
 export async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+  await eventually(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, `server at ${url} ready`, timeoutMs);
+}
+
+/** Polls `check` until it holds; throws "timed out waiting for <what>" after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000, everyMs = 25): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(`${url}/readyz`).catch(() => undefined);
-    if (res?.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`server at ${url} not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
