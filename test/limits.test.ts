@@ -5,30 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import WebSocket from "ws";
-import { Conn, type Reply } from "./helpers/conn.js";
+import { Conn, handshake, type Reply } from "./helpers/conn.js";
 import { eventually, startTestServer } from "./helpers/server.js";
 import { ffmpeg } from "./helpers/av.js";
 
 const TEXT = "I am so grateful for all of this.";
 const language = (id: string, data = TEXT, granularity = "passage") => ({ models: { language: { granularity } }, raw_text: true, data, payload_id: id });
-
-/** Status and JSON body of a refused handshake; status 101 when it upgraded. */
-function handshake(url: string): Promise<{ status: number; body?: Reply; retryAfter?: string; ws?: WebSocket }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once("open", () => resolve({ status: 101, ws }));
-    ws.once("unexpected-response", (_req, res) => {
-      let text = "";
-      res.on("data", (d: Buffer) => (text += String(d)));
-      res.on("end", () => {
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Reply, retryAfter: res.headers["retry-after"] });
-        ws.terminate();
-      });
-    });
-    ws.once("error", reject);
-  });
-}
 
 describe("global queue", () => {
   test("a flood across connections beyond maxPendingTotal: the excess gets E0902, the rest correct replies, each connection in order", async () => {

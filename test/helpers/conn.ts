@@ -71,19 +71,42 @@ export class Conn {
   }
 }
 
-/** HTTP status of a WebSocket handshake: 101 when it upgraded, the refusal status otherwise. */
-export function handshakeStatus(url: string, options?: WebSocket.ClientOptions): Promise<number> {
+export interface Handshake {
+  /** 101 when it upgraded, the refusal status otherwise. */
+  status: number;
+  /** A refusal's body, when it is JSON. */
+  body?: Reply;
+  retryAfter?: string;
+  /** The open socket, when it upgraded: the caller closes it. */
+  ws?: WebSocket;
+}
+
+/** The outcome of a WebSocket handshake. */
+export function handshake(url: string, options?: WebSocket.ClientOptions): Promise<Handshake> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, options);
-    ws.once("open", () => {
-      ws.close(1000);
-      resolve(101);
-    });
+    ws.once("open", () => resolve({ status: 101, ws }));
     ws.once("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
+      let text = "";
+      res.on("data", (d: Buffer) => (text += String(d)));
+      res.on("end", () => {
+        let body: Reply | undefined;
+        try {
+          body = JSON.parse(text) as Reply;
+        } catch {
+          body = undefined; // not every refusal has a JSON body
+        }
+        resolve({ status: res.statusCode ?? 0, ...(body && { body }), retryAfter: res.headers["retry-after"] });
+        ws.terminate();
+      });
     });
     ws.once("error", (err) => reject(err));
   });
+}
+
+/** HTTP status of a WebSocket handshake: 101 when it upgraded, the refusal status otherwise. */
+export async function handshakeStatus(url: string, options?: WebSocket.ClientOptions): Promise<number> {
+  const { status, ws } = await handshake(url, options);
+  ws?.close(1000);
+  return status;
 }
