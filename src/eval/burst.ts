@@ -7,20 +7,13 @@
  *   npm run eval -- burst [--hidden N] [--l2 X] [--max-iter N] [--seeds 1,2]
  */
 import { FEATURE_VERSION } from "../models/audio-features/index.js";
-import { MIN_CALL_PROB } from "../models/burst/index.js";
+import { acceptsBurst, MIN_CALL_PROB } from "../models/burst/index.js";
 import { BURST_CALL_TYPES } from "../models/burst/labels.js";
 import { BURST_CLASSES, loadBurstSet } from "../training/burst/dataset.js";
 import { BURST_SETTINGS } from "../training/burst/train.js";
-import { argmax, crossValidate } from "../training/prosody/cv.js";
+import { crossValidate } from "../training/prosody/cv.js";
 import { log, settingsFromArgs } from "../training/prosody/train.js";
 import { printReport, writeEval } from "./prosody.js";
-
-/** The runtime's decision: a burst when "none" is not the argmax and the top call type is confident. */
-export function isBurst(p: ArrayLike<number>, minProb = MIN_CALL_PROB): boolean {
-  const K = BURST_CALL_TYPES.length;
-  const top = argmax(p, K);
-  return argmax(p) !== K && p[top]! >= minProb;
-}
 
 export async function evalBurst(argv: string[]): Promise<void> {
   const s = settingsFromArgs(argv, BURST_SETTINGS);
@@ -32,7 +25,7 @@ export async function evalBurst(argv: string[]): Promise<void> {
   const rejection = [0.2, 0.3, MIN_CALL_PROB, 0.5].filter((v, i, a) => a.indexOf(v) === i).sort().map((minProb) => {
     let burstKept = 0, bursts = 0, speechIn = 0, speech = 0, noiseIn = 0, noise = 0;
     d.X.forEach((_, i) => {
-      const ok = isBurst(r.oof[i]!, minProb);
+      const ok = acceptsBurst(r.oof[i]!, minProb);
       if (d.y[i]! < K) { bursts++; if (ok) burstKept++; }
       else if (d.paths[i]!.startsWith("none-speech")) { speech++; if (ok) speechIn++; }
       else { noise++; if (ok) noiseIn++; }

@@ -47,6 +47,17 @@ export function burstCandidates(samples: Float32Array, startSec: number, speech:
   return out;
 }
 
+/**
+ * The reporting rule, on the classifier's output (16 call types, then "none"): "none" is not the
+ * top class and the top call type is at least `minProb`. The eval applies the same function.
+ */
+export function acceptsBurst(p: ArrayLike<number>, minProb = MIN_CALL_PROB): boolean {
+  const K = BURST_CALL_TYPES.length;
+  let top = 0;
+  for (let k = 0; k < K; k++) top = Math.max(top, p[k] ?? 0);
+  return (p[K] ?? 0) < top && top >= minProb;
+}
+
 /** Call-type probabilities (renormalised without "none") and the raw "none"-aware decision. */
 export function classifyBurst(samples: Float32Array, begin: number, end: number): { calls: number[]; accepted: boolean } {
   if (!weights) throw new Error("burst model used before load()");
@@ -54,8 +65,7 @@ export function classifyBurst(samples: Float32Array, begin: number, end: number)
   const K = BURST_CALL_TYPES.length;
   const none = p[K] ?? 0;
   const calls = Array.from(p.subarray(0, K), (x) => x / Math.max(1e-12, 1 - none));
-  const top = Math.max(...Array.from(p.subarray(0, K)));
-  return { calls, accepted: none < top && top >= MIN_CALL_PROB };
+  return { calls, accepted: acceptsBurst(p) };
 }
 
 export function emotionsFromCalls(calls: readonly number[]): { name: string; score: number }[] {
