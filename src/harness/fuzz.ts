@@ -4,13 +4,13 @@
  * frame, the close code the protocol prescribes); afterwards the server must be healthy, still
  * answer a normal message, and its RSS must come back near the baseline. Exit code 0 = passed.
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { performance } from "node:perf_hooks";
 import { buildCorpus, makeSeeds } from "./fuzz-corpus.js";
 import { normalWorks, runAbandoned, runCloseCase, runFlood, runFragmented, runReplyCases, runSlowReader, Tally, type PhaseContext } from "./fuzz-phases.js";
 import { loadMedia } from "./media.js";
 import { num, round, writeJson } from "./report.js";
-import { healthy, serverRss, startTarget } from "./server.js";
+import { healthy, keyHeaders, serverRss, startTarget } from "./server.js";
 import { prng } from "./traffic.js";
 
 interface FuzzFlags {
@@ -31,7 +31,7 @@ const program = new Command()
   .name("fuzz")
   .description("hostile inputs against a server; checks one coded reply per message, health and memory")
   .option("--url <url>", "server to fuzz; default: start one on a free loopback port")
-  .option("--api-key <key>", "API key for --url (or OPEN_EXPRESSION_API_KEY)")
+  .addOption(new Option("--api-key <key>", "API key for --url").env("OPEN_EXPRESSION_API_KEY"))
   .option("--count <n>", "hostile messages in the corpus, besides the pipelined flood", num("count", 1), 10_000)
   .option("--flood <n>", "messages pipelined at once on one connection", num("flood", 0), 3000)
   .option("--seed <n>", "corpus seed", num("seed", 0), 1)
@@ -43,8 +43,7 @@ const program = new Command()
   .option("--out <file>", "JSON report", "artifacts/fuzz.json");
 
 const flags = program.parse().opts<FuzzFlags>();
-const apiKey = flags.apiKey ?? process.env.OPEN_EXPRESSION_API_KEY;
-const headers = apiKey ? { "X-Hume-Api-Key": apiKey } : undefined;
+const headers = keyHeaders(flags.apiKey);
 
 const target = await startTarget(flags.url);
 const started = performance.now();

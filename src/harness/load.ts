@@ -4,10 +4,10 @@
  * misordered replies and server RSS; writes JSON. `--find-max` ramps the rate to find the
  * highest sustainable one, then measures at 80% of it.
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { loadMedia, parseMix } from "./media.js";
 import { clean, num, printRun, round, summarizeRun, writeJson, type RunSummary } from "./report.js";
-import { serverRss, startTarget, type Target } from "./server.js";
+import { keyHeaders, serverRss, startTarget, type Target } from "./server.js";
 import { summarize } from "../bench/stats.js";
 import { Traffic, type Sample } from "./traffic.js";
 
@@ -29,7 +29,7 @@ const program = new Command()
   .name("load")
   .description("open-loop mixed load against a server (its own on loopback unless --url)")
   .option("--url <url>", "server to load (ws:// or http://); default: start one on a free loopback port")
-  .option("--api-key <key>", "API key for --url (or OPEN_EXPRESSION_API_KEY)")
+  .addOption(new Option("--api-key <key>", "API key for --url").env("OPEN_EXPRESSION_API_KEY"))
   .option("--connections <n>", "concurrent connections", num("connections", 1), 16)
   .option("--rate <n>", "messages per second over all connections", num("rate", 0.1), 20)
   .option("--seconds <n>", "how long to send", num("seconds", 1), 20)
@@ -44,7 +44,6 @@ const flags = program.parse().opts<LoadFlags>();
 const mix = parseMix(flags.mix);
 const media = await loadMedia();
 const target = await startTarget(flags.url);
-const apiKey = flags.apiKey ?? process.env.OPEN_EXPRESSION_API_KEY;
 const rss: { t: number; mib: number }[] = [];
 const t0 = Date.now();
 const sampler = setInterval(() => {
@@ -59,7 +58,7 @@ process.once("SIGINT", () => void stop(130));
 
 try {
   const rssStart = await serverRss(target);
-  const traffic = new Traffic({ url: target.streamUrl, connections: flags.connections, rate: flags.rate, mix, media, headers: apiKey ? { "X-Hume-Api-Key": apiKey } : undefined });
+  const traffic = new Traffic({ url: target.streamUrl, connections: flags.connections, rate: flags.rate, mix, media, headers: keyHeaders(flags.apiKey) });
   console.log(`server ${target.streamUrl}${target.pid ? ` (pid ${target.pid}, started by this harness)` : ""}; audio: ${media.audioSource}; mix ${flags.mix}; ${flags.connections} connections`);
 
   const steps: (RunSummary & { sustainable: boolean; p95FirstHalf: number; p95SecondHalf: number })[] = [];

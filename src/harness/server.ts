@@ -35,6 +35,11 @@ export async function startTarget(url: string | undefined, env: NodeJS.ProcessEn
   return { httpUrl: server.url, streamUrl: server.streamUrl, pid: server.child.pid, exitCode: server.exitCode, problems: server.problems, stop: server.stop };
 }
 
+/** The API-key header for the harness's connections, when a key is given. */
+export function keyHeaders(apiKey: string | undefined): Record<string, string> | undefined {
+  return apiKey ? { "X-Hume-Api-Key": apiKey } : undefined;
+}
+
 /** Resident memory of a process in MiB, from /proc (Linux); undefined elsewhere or once it is gone. */
 export function rssMiB(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

@@ -3,10 +3,10 @@
  * hundred messages (so per-connection leaks show), one row per minute with latency, errors and
  * server RSS; RSS growth from the first to the last minute is the headline number.
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { loadMedia, parseMix } from "./media.js";
 import { num, round, summarizeRun, writeJson, type RunSummary } from "./report.js";
-import { serverRss, startTarget } from "./server.js";
+import { keyHeaders, serverRss, startTarget } from "./server.js";
 import { Traffic } from "./traffic.js";
 
 interface SoakFlags {
@@ -25,7 +25,7 @@ const program = new Command()
   .name("soak")
   .description("steady mixed load over time; per-minute latency and server RSS")
   .option("--url <url>", "server to soak; default: start one on a free loopback port")
-  .option("--api-key <key>", "API key for --url (or OPEN_EXPRESSION_API_KEY)")
+  .addOption(new Option("--api-key <key>", "API key for --url").env("OPEN_EXPRESSION_API_KEY"))
   .option("--minutes <n>", "how long", num("minutes", 0.1), 10)
   .option("--row-seconds <n>", "length of one report row", num("row-seconds", 5), 60)
   .option("--connections <n>", "concurrent connections", num("connections", 1), 16)
@@ -37,7 +37,6 @@ const program = new Command()
 const flags = program.parse().opts<SoakFlags>();
 const media = await loadMedia();
 const target = await startTarget(flags.url);
-const apiKey = flags.apiKey ?? process.env.OPEN_EXPRESSION_API_KEY;
 let interrupted = false;
 process.once("SIGINT", () => (interrupted = true)); // finish the current row, then report
 
@@ -49,7 +48,7 @@ try {
     mix: parseMix(flags.mix),
     media,
     reconnectEvery: flags.reconnectEvery || undefined,
-    headers: apiKey ? { "X-Hume-Api-Key": apiKey } : undefined,
+    headers: keyHeaders(flags.apiKey),
   });
   const rssStart = await serverRss(target);
   console.log(`soak: ${flags.minutes} min at ${flags.rate}/s over ${flags.connections} connections (mix ${flags.mix}, audio ${media.audioSource}); server ${target.streamUrl}; RSS at start ${rssStart ?? "?"} MiB`);
