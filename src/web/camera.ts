@@ -8,7 +8,7 @@
 import type { FacePrediction, ModelsConfig } from "../client/index.js";
 import { bars, chips } from "./bars.js";
 import type { Connection } from "./connection.js";
-import { byId, el, messageOf } from "./dom.js";
+import { byId, el, messageOf, setRunning } from "./dom.js";
 import { ink, strong, top } from "./palette.js";
 
 /** Longest side of a sent frame: the server detects on at most 960 px anyway. */
@@ -47,8 +47,7 @@ export class CameraMode {
     }
     this.video.srcObject = this.stream;
     await this.video.play().catch(() => undefined);
-    this.toggle.textContent = "Stop camera";
-    this.toggle.setAttribute("aria-pressed", "true");
+    setRunning(this.toggle, true, "camera");
     this.sent = 0;
     this.skipped = 0;
     this.schedule();
@@ -60,8 +59,7 @@ export class CameraMode {
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.stream = undefined;
     this.video.srcObject = null;
-    this.toggle.textContent = "Start camera";
-    this.toggle.setAttribute("aria-pressed", "false");
+    setRunning(this.toggle, false, "camera");
     this.overlay.getContext("2d")?.clearRect(0, 0, this.overlay.width, this.overlay.height);
   }
 

@@ -32,6 +32,15 @@ export function fitCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingCont
 
 export const fmt = (score: number, digits = 2): string => score.toFixed(digits);
 
+/** "Name 0.84, Name 0.10, ..." for scores already ranked. */
+export const scoreList = (scores: readonly { name: string; score: number }[]): string => scores.map((s) => `${s.name} ${fmt(s.score)}`).join(", ");
+
+/** A start/stop toggle button's label and pressed state. */
+export function setRunning(button: HTMLButtonElement, running: boolean, what: string): void {
+  button.textContent = `${running ? "Stop" : "Start"} ${what}`;
+  button.setAttribute("aria-pressed", String(running));
+}
+
 /** Error text of anything thrown. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -8,7 +8,7 @@
 import type { ModelsConfig, TimedPrediction } from "../client/index.js";
 import { toBase64 } from "../client/encode.js";
 import type { Connection } from "./connection.js";
-import { byId, el, fmt, messageOf } from "./dom.js";
+import { byId, el, messageOf, scoreList, setRunning } from "./dom.js";
 import { top } from "./palette.js";
 import { Timeline } from "./timeline.js";
 import { encodeWav } from "../media/wav.js";
@@ -71,8 +71,7 @@ export class MicrophoneMode {
     mute.gain.value = 0;
     source.connect(capture).connect(mute).connect(this.audio.destination);
     await this.audio.resume();
-    this.toggle.textContent = "Stop microphone";
-    this.toggle.setAttribute("aria-pressed", "true");
+    setRunning(this.toggle, true, "microphone");
     this.info.textContent = `Listening at ${this.audio.sampleRate} Hz; sending ${CHUNK_SECONDS} s chunks.`;
   }
 
@@ -83,8 +82,7 @@ export class MicrophoneMode {
     this.audio = undefined;
     await audio?.close().catch(() => undefined);
     this.level.style.width = "0%";
-    this.toggle.textContent = "Start microphone";
-    this.toggle.setAttribute("aria-pressed", "false");
+    setRunning(this.toggle, false, "microphone");
   }
 
   private onBlock(block: Float32Array): void {
@@ -131,7 +129,7 @@ export class MicrophoneMode {
   private listItem(kind: "speech" | "burst", p: TimedPrediction, scores: TimedPrediction["emotions"]): void {
     const item = el("li", `segment ${kind}`);
     const span = `${p.time.begin.toFixed(1)}–${p.time.end.toFixed(1)} s`;
-    const topThree = top(scores, 3).map((s) => `${s.name} ${fmt(s.score)}`).join(", ");
+    const topThree = scoreList(top(scores, 3));
     item.append(el("span", "kind", kind === "burst" ? "▲ burst" : "speech"), el("span", "span", span), el("span", "scores", topThree));
     this.list.prepend(item);
     while (this.list.children.length > MAX_LISTED) this.list.lastElementChild?.remove();

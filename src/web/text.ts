@@ -7,7 +7,7 @@
 import type { Granularity, LanguagePrediction, ModelsConfig } from "../client/index.js";
 import type { Connection } from "./connection.js";
 import { sentimentLabel, sentimentMean } from "../protocol/labels.js";
-import { byId, el, fmt } from "./dom.js";
+import { byId, el, scoreList } from "./dom.js";
 import { strong, tint, top } from "./palette.js";
 
 const DEBOUNCE_MS = 300;
@@ -70,7 +70,7 @@ export class TextMode {
         mark.dataset.emotion = best.name;
         seen.set(best.name, (seen.get(best.name) ?? 0) + 1);
       }
-      const summary = ranked.map((e) => `${e.name} ${fmt(e.score)}`).join(", ");
+      const summary = scoreList(ranked);
       const level = p.sentiment ? (sentimentMean(p.sentiment) ?? 5) : undefined;
       mark.title = level === undefined ? summary : `${summary}; sentiment ${level.toFixed(1)}`;
       parts.push(mark);
