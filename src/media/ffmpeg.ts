@@ -47,8 +47,12 @@ export async function decodeAudio(bytes: Uint8Array, options: DecodeAudioOptions
   const maxBytes = Math.ceil((maxSeconds + 1) * sampleRate * 4);
   const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", "INPUT", "-map", "0:a:0", "-vn", "-ac", "1", "-ar", String(sampleRate), "-t", String(maxSeconds), "-f", "f32le", "pipe:1"];
   const out = await runFfmpeg(bytes, args, { timeoutMs: options.timeoutMs ?? 10_000, maxBytes });
-  const samples = new Float32Array(out.buffer, out.byteOffset, Math.floor(out.byteLength / 4));
-  return { samples: new Float32Array(samples), sampleRate, durationSec: samples.length / sampleRate };
+  const view = new Float32Array(out.buffer, out.byteOffset, Math.floor(out.byteLength / 4));
+  // Output past Node's buffer-pool size has an ArrayBuffer of its own: use it as is. Small output
+  // sits in the shared pool and is copied out (an hour of audio is 230 MB: no needless copy).
+  const ownsBuffer = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
+  const samples = ownsBuffer ? view : new Float32Array(view);
+  return { samples, sampleRate, durationSec: samples.length / sampleRate };
 }
 
 interface RunLimits {
