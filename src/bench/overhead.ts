@@ -27,14 +27,17 @@ export interface OverheadRow {
   ratio: number;
 }
 
-/** The face mesh Human finds on the photo: a real facemesh payload. */
+/** The 478-point face mesh Human finds on the photo: a real facemesh payload. */
 async function meshOf(photo: Buffer): Promise<number[][][]> {
   const { human } = await loadFaceRuntime();
+  // The face model switches mesh and iris per request; a facemesh payload needs both.
+  human.config.face.mesh = { ...human.config.face.mesh, enabled: true };
+  human.config.face.iris = { ...human.config.face.iris, enabled: true };
   const image = await decodeImage(photo);
   const faces = await detectFaces(human, image.data, image.width, image.height);
   for (const f of faces) f.tensor?.dispose();
   const mesh = faces[0]?.mesh;
-  if (!mesh) throw new Error("no face found on the benchmark photo");
+  if (!mesh || mesh.length < 478) throw new Error(`no 478-point face mesh found on the benchmark photo (${mesh?.length ?? 0} points)`);
   return [mesh.slice(0, 478).map((p) => [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0])];
 }
 
