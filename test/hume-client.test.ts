@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { StreamClient } from "hume/expressionMeasurement/stream";
-import { packageRoot, weightsPath } from "../src/models/assets.js";
+import { packageRoot, weightsPath } from "../src/package-paths.js";
 import { isAvailable } from "../src/models/registry.js";
 import type { RunningServer } from "../src/server/index.js";
 import { facemesh } from "./fixtures/media.js";

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import sharp from "sharp";
 import { normalizeUrl } from "../src/client/url.js";
-import { packageRoot } from "../src/models/assets.js";
+import { packageRoot } from "../src/package-paths.js";
 import { ffmpeg } from "./helpers/av.js";
 import { sample } from "./helpers/face.js";
 import { CliProcess, readyStreamUrl } from "./helpers/cli-process.js";

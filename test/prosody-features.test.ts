@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { decodeAudio } from "../src/media/ffmpeg.js";
-import { featurise, SEGMENT_FEATURE_DIM } from "../src/models/audio-features/index.js";
+import { featurise, SEGMENT_FEATURE_DIM } from "../src/audio-analysis/features/index.js";
 import { PROSODY_EXTRA_NAMES, prosodyFeatures } from "../src/models/prosody/features.js";
 import { datasetsRoot } from "../src/training/prosody/data.js";
 

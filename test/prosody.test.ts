@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { decodeAudio } from "../src/media/ffmpeg.js";
-import { energyRegions, frameFeatures, type TimeSpan } from "../src/models/audio-features/index.js";
+import { energyRegions, frameFeatures, type TimeSpan } from "../src/audio-analysis/features/index.js";
 import { MIN_SEGMENT_SEC, prosodyModel } from "../src/models/prosody/index.js";
 import { PROSODY_LABELS } from "../src/models/prosody/labels.js";
 import type { TimedPrediction } from "../src/protocol/index.js";

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createServer as createNetServer, connect as netConnect, type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
-import { weightsPath } from "../src/models/assets.js";
+import { weightsPath } from "../src/package-paths.js";
 import { AVAILABLE_MODELS, isAvailable } from "../src/models/registry.js";
 import { InferencePool } from "../src/inference/pool.js";
 import type { ModelName, ProtocolError } from "../src/protocol/index.js";

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { AUDIO_SAMPLE_RATE, AudioStream, decodeSound } from "../src/media/audio.js";
 import { DEFAULT_LIMITS } from "../src/media/limits.js";
 import { InferencePool } from "../src/inference/pool.js";
-import { regionsFromProbabilities, VAD_THRESHOLDS, type Region } from "../src/models/vad/silero.js";
+import { regionsFromProbabilities, VAD_THRESHOLDS, type Region } from "../src/audio-analysis/vad/silero.js";
 import { concatWav, espeakMissing, silence, speech } from "./helpers/av.js";
 
 /** Boundary tolerance between whole and chunked: one Silero frame (32 ms) of alignment plus hysteresis. */

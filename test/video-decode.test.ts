@@ -10,7 +10,7 @@ import sharp from "sharp";
 import { after, before, describe, test } from "node:test";
 import { DEFAULT_LIMITS } from "../src/media/limits.js";
 import { extractFrames, splitJpegs, type VideoFrame } from "../src/media/video.js";
-import { packageRoot } from "../src/models/assets.js";
+import { packageRoot } from "../src/package-paths.js";
 import { isAvailable } from "../src/models/registry.js";
 import type { RunningServer } from "../src/server/index.js";
 import { espeakMissing, speech, video, VIDEO_FORMATS } from "./helpers/av.js";

@@ -10,7 +10,7 @@ import { burstModel } from "../models/burst/index.js";
 import { faceModel } from "../models/face/index.js";
 import type { ModelInput } from "../models/model.js";
 import { prosodyModel } from "../models/prosody/index.js";
-import { detectSpeech } from "../models/vad/silero.js";
+import { detectSpeech } from "../audio-analysis/vad/silero.js";
 import { makeBenchMedia } from "./media.js";
 import { measureRoundTrips } from "./round-trip.js";
 import { spawnServer } from "./server-process.js";

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { packageRoot } from "../models/assets.js";
+import { packageRoot } from "../package-paths.js";
 import { measureRoundTrips } from "./round-trip.js";
 import type { Summary } from "./stats.js";
 

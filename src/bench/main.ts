@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
-import { packageRoot } from "../models/assets.js";
+import { packageRoot } from "../package-paths.js";
 import { benchAudio, type AudioBench } from "./audio.js";
 import { benchLanguage } from "./language.js";
 import { benchOverhead, type OverheadRow } from "./overhead.js";

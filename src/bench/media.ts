@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ffmpegPath } from "../media/ffmpeg.js";
-import { packageRoot } from "../models/assets.js";
+import { packageRoot } from "../package-paths.js";
 
 const SPEECH =
   "I really did not expect this to happen today. Honestly, it makes me so happy, and a little nervous too, " +

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { packageRoot } from "../models/assets.js";
+import { packageRoot } from "../package-paths.js";
 
 export interface ServerProcess {
   /** http://host:port */

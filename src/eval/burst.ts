@@ -6,7 +6,7 @@
  * rejects and how many speech crops / noise items it lets through. Writes artifacts/eval/burst.json.
  *   npm run eval -- burst [--hidden N] [--l2 X] [--max-iter N] [--seeds 1,2]
  */
-import { FEATURE_VERSION } from "../models/audio-features/index.js";
+import { FEATURE_VERSION } from "../audio-analysis/features/index.js";
 import { acceptsBurst, MIN_CALL_PROB } from "../models/burst/index.js";
 import { BURST_CALL_TYPES } from "../models/burst/labels.js";
 import { BURST_CLASSES, loadBurstSet } from "../training/burst/dataset.js";

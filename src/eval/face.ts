@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import sharp from "sharp";
-import { packageRoot, weightsPath } from "../models/assets.js";
+import { packageRoot, weightsPath } from "../package-paths.js";
 import { emotionProbs, FER_ORDER } from "../models/face/emotion.js";
 import { detectFaces, loadFaceRuntime } from "../models/face/index.js";
 import { tfOf } from "../models/face/human.js";

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { packageRoot } from "../models/assets.js";
+import { packageRoot } from "../package-paths.js";
 import { loadLanguageClassifier } from "../models/language/classifier.js";
 import { expectedLevel, sentimentDistribution } from "../models/language/sentiment.js";
 import { readLabels, readMapping, readSplit, type Split } from "../training/language/data.js";

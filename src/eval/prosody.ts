@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../models/assets.js";
+import { packageRoot } from "../package-paths.js";
 import { PROSODY_FEATURE_VERSION } from "../models/prosody/features.js";
 import { crossValidate, unweightedRecall, type CvReport } from "../training/prosody/cv.js";
 import { loadRavdess, RAVDESS_EMOTIONS } from "../training/prosody/dataset.js";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { ffmpegPath } from "../media/ffmpeg.js";
 import { encodeWav } from "../media/wav.js";
-import { packageRoot } from "../models/assets.js";
+import { packageRoot } from "../package-paths.js";
 
 
 export const KINDS = ["text", "image", "audio"] as const;

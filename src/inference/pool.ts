@@ -7,7 +7,7 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ErrorCode, ProtocolError, type ModelName } from "../protocol/index.js";
-import type { Region } from "../models/vad/silero.js";
+import type { Region } from "../audio-analysis/vad/silero.js";
 import type { InferenceResult, InferenceTask } from "./task.js";
 
 export interface PoolOptions {

@@ -5,7 +5,7 @@
 import { performance } from "node:perf_hooks";
 import { workerData } from "node:worker_threads";
 import { loadModel, type AnyModel } from "../models/registry.js";
-import { detectSpeech, type Region } from "../models/vad/silero.js";
+import { detectSpeech, type Region } from "../audio-analysis/vad/silero.js";
 import { ProtocolError, type ModelName } from "../protocol/index.js";
 import type { InferenceResult, InferenceTask } from "./task.js";
 import { runTestHook } from "./test-hooks.js";

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join } from "node:path";
-import { packageRoot } from "../models/assets.js";
+import { packageRoot } from "../package-paths.js";
 
 export const WEB_ROOT = join(packageRoot, "dist", "web");
 const ASSETS_PREFIX = "/assets/";

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { packageRoot } from "../../src/models/assets.js";
+import { packageRoot } from "../../src/package-paths.js";
 
 export interface LogLine {
   msg?: string;

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
-import { packageRoot } from "../../src/models/assets.js";
+import { packageRoot } from "../../src/package-paths.js";
 import { ferImage, loadFer, FER_SIDE } from "../../src/training/facemesh/fer.js";
 
 export { Conn, type Reply } from "./conn.js";

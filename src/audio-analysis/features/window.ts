@@ -2,7 +2,7 @@
  * The streaming-window contract shared by the audio models: the audio case of ModelInput, with
  * the stream time where the window ends worked out once.
  */
-import type { ModelInput } from "../model.js";
+import type { ModelInput } from "../../models/model.js";
 import { SAMPLE_RATE } from "./frames.js";
 
 export interface TimeSpan {

@@ -10,11 +10,11 @@
  * classifier's top class and the top call type has probability >= MIN_CALL_PROB.
  */
 import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
-import { weightsPath } from "../assets.js";
+import { weightsPath } from "../../package-paths.js";
 import {
   asWindow, energyRegions, FEATURE_VERSION, featurise, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
   piecesInNewAudio, type ClassifierWeights, type TimeSpan,
-} from "../audio-features/index.js";
+} from "../../audio-analysis/features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { BURST_CALL_TYPES, BURST_EMOTIONS, CALL_TO_EMOTION } from "./labels.js";
 

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Config, FaceResult, Human } from "@vladmandic/human";
-import { packageRoot } from "../assets.js";
+import { packageRoot } from "../../package-paths.js";
 
 export type { FaceResult, Human };
 

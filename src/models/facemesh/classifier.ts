@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { weightsPath } from "../assets.js";
+import { weightsPath } from "../../package-paths.js";
 
 export const FacemeshMeta = z.object({
   format: z.literal("open-expression/facemesh-mlp-v1"),

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { weightsPath } from "../assets.js";
+import { weightsPath } from "../../package-paths.js";
 import { extractTerms, vectorizeTerms, type FeatureSettings, type SparseVector, type Vocabulary } from "./features.js";
 import { linearLogits, sigmoid, type QuantizedLinear } from "./linear.js";
 import { FEATURE_VERSION } from "./tokenize.js";

@@ -1,12 +1,12 @@
 /**
- * Prosody-only segment features: the shared audio statistics (audio-features/stats.ts, also read
+ * Prosody-only segment features: the shared audio statistics (audio-analysis/features/stats.ts, also read
  * by `burst`) plus a log-mel spectrum summary, spectral tilt and flux, and rhythm / contour
  * statistics. Computed in the same pass as the shared frame features (the mel bands are read off
  * the same FFT), so the extra cost is a few ms per 5 s of speech. Training and serving both call
  * `prosodyFeatures`, so the classifier always sees the numbers it was trained on.
  */
-import { FEATURE_VERSION, frameFeatures, HOP, SAMPLE_RATE, segmentStats, FRAME, type FrameFeatures } from "../audio-features/index.js";
-import { ACTIVE_DB, activeFrames, quantile } from "../audio-features/stats.js";
+import { FEATURE_VERSION, frameFeatures, HOP, SAMPLE_RATE, segmentStats, FRAME, type FrameFeatures } from "../../audio-analysis/features/index.js";
+import { ACTIVE_DB, activeFrames, quantile } from "../../audio-analysis/features/stats.js";
 
 /** Bump when anything here changes; includes the shared features' version so either invalidates. */
 export const PROSODY_FEATURE_VERSION = FEATURE_VERSION * 100 + 3;

@@ -5,11 +5,11 @@
  * audio as its `time` (window.ts `piecesInNewAudio`).
  */
 import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
-import { weightsPath } from "../assets.js";
+import { weightsPath } from "../../package-paths.js";
 import {
   asWindow, loadClassifier, predictProba, roundScore, roundTime,
   piecesInNewAudio, type ClassifierWeights,
-} from "../audio-features/index.js";
+} from "../../audio-analysis/features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { PROSODY_FEATURE_VERSION, prosodyFeatures } from "./features.js";
 import { PROSODY_LABELS, PROSODY_NAME } from "./labels.js";

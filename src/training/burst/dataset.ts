@@ -7,8 +7,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { packageRoot } from "../../models/assets.js";
-import { FEATURE_VERSION, featurise, SAMPLE_RATE } from "../../models/audio-features/index.js";
+import { packageRoot } from "../../package-paths.js";
+import { FEATURE_VERSION, featurise, SAMPLE_RATE } from "../../audio-analysis/features/index.js";
 import { BURST_CALL_TYPES, NONE_LABEL } from "../../models/burst/labels.js";
 import { clipVectors, loadClip, readManifest, trimRegion } from "../prosody/data.js";
 import type { LabelledSet } from "../prosody/dataset.js";

@@ -7,8 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
-import { packageRoot, weightsPath } from "../../models/assets.js";
-import { FEATURE_VERSION } from "../../models/audio-features/index.js";
+import { packageRoot, weightsPath } from "../../package-paths.js";
+import { FEATURE_VERSION } from "../../audio-analysis/features/index.js";
 import { trainClassifier, type MlpSettings } from "../prosody/mlp.js";
 import { log, settingsFromArgs } from "../prosody/train.js";
 import { BURST_CLASSES, loadBurstSet } from "./dataset.js";

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { packageRoot } from "../../models/assets.js";
+import { packageRoot } from "../../package-paths.js";
 import { FER_ORDER, type FerLabel } from "../../models/face/emotion.js";
 
 export const FER_SIDE = 48;

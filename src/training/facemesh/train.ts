@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { packageRoot, weightsPath } from "../../models/assets.js";
+import { packageRoot, weightsPath } from "../../package-paths.js";
 import { FER_ORDER, FER_TO_NAME } from "../../models/face/emotion.js";
 import { mlpForward, mlpFromFlat, mlpSize, type FacemeshMeta } from "../../models/facemesh/classifier.js";
 import { FEATURE_COUNT, meshFeatures } from "../../models/facemesh/features.js";

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { packageRoot } from "../../models/assets.js";
+import { packageRoot } from "../../package-paths.js";
 
 export type Split = "train" | "dev" | "test";
 

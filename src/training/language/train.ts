@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { packageRoot, weightsPath } from "../../models/assets.js";
+import { packageRoot, weightsPath } from "../../package-paths.js";
 import { combinedLogits, defaultLanguageDir, loadLanguageClassifier, type Head, type LanguageMeta } from "../../models/language/classifier.js";
 import { DEFAULT_FEATURES, extractTerms, smoothIdf, vectorizeTerms, type Terms, type Vocabulary } from "../../models/language/features.js";
 import { outputName } from "../../models/language/labels.js";

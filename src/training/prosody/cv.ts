@@ -1,5 +1,5 @@
 /** Grouped cross-validation and the metrics reported for both audio models. */
-import { predictProba } from "../../models/audio-features/classifier.js";
+import { predictProba } from "../../audio-analysis/features/classifier.js";
 import { trainClassifier, type MlpSettings } from "./mlp.js";
 
 export interface FoldResult {

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { decodeAudio } from "../../media/ffmpeg.js";
-import { packageRoot } from "../../models/assets.js";
-import { energyRegions, FEATURE_VERSION, featurise, frameEnergies } from "../../models/audio-features/index.js";
+import { packageRoot } from "../../package-paths.js";
+import { energyRegions, FEATURE_VERSION, featurise, frameEnergies } from "../../audio-analysis/features/index.js";
 
 export function datasetsRoot(): string {
   return process.env.OPEN_EXPRESSION_DATASETS ?? join(packageRoot, "..", "shared", "datasets");

@@ -5,7 +5,7 @@
  * 0.5 * l2 * |W|^2 (biases unpenalised). Class weights are inverse frequency, because the metric
  * is unweighted (per-class) recall.
  */
-import { standardise, type ClassifierWeights, type Layer } from "../../models/audio-features/classifier.js";
+import { standardise, type ClassifierWeights, type Layer } from "../../audio-analysis/features/classifier.js";
 import { lbfgs } from "../language/lbfgs.js";
 
 export interface MlpSettings {

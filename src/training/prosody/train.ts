@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { packageRoot, weightsPath } from "../../models/assets.js";
+import { packageRoot, weightsPath } from "../../package-paths.js";
 import { PROSODY_FEATURE_VERSION } from "../../models/prosody/features.js";
 import { loadRavdess, RAVDESS_EMOTIONS } from "./dataset.js";
 import { trainClassifier, type MlpSettings } from "./mlp.js";
