@@ -533,7 +533,7 @@ describe("limits and lifecycle", () => {
   test("a full inference queue is E0902 (busy), not E0903 (model failure)", async () => {
     const pool = new InferencePool({ threads: 1, maxQueue: 1 });
     try {
-      const task = { model: "language" as const, input: { kind: "text" as const, text: "I am glad." }, config: {}, state: {} };
+      const task = { input: { kind: "text" as const, text: "I am glad." }, jobs: { language: { model: "language" as const, config: {}, state: {} } } };
       const results = await Promise.allSettled(Array.from({ length: 6 }, () => pool.run(task)));
       assert.equal(results[0]!.status, "fulfilled", String((results[0] as PromiseRejectedResult).reason));
       const busy = results.filter((r) => r.status === "rejected");

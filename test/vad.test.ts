@@ -1,28 +1,27 @@
 /**
  * Silero VAD and stream time: the same recording sent whole and in 1-second chunks gives speech
- * regions on the same time axis. Runs the session's own pieces (AudioStream for the window and
- * stream time, the pool's VAD task), which is what the audio models receive as `speech`.
+ * regions on the same time axis. Runs the pipeline's own pieces (AudioStream for the window and
+ * stream time, the worker's speech stage), which is what the audio models receive as `speech`.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { AUDIO_SAMPLE_RATE, AudioStream, decodeSound } from "../src/media/audio.js";
 import { DEFAULT_LIMITS } from "../src/media/limits.js";
-import { InferencePool } from "../src/inference/pool.js";
+import { withStages } from "../src/inference/stages.js";
 import { regionsFromProbabilities, VAD_THRESHOLDS, type Region } from "../src/audio-analysis/vad/silero.js";
 import { concatWav, espeakMissing, silence, speech } from "./helpers/av.js";
 
 /** Boundary tolerance between whole and chunked: one Silero frame (32 ms) of alignment plus hysteresis. */
 const TOLERANCE_SEC = 0.15;
 
-describe("Silero VAD", () => {
-  let pool: InferencePool;
-  before(() => {
-    pool = new InferencePool({ threads: 1 });
-  });
-  after(async () => {
-    await pool.close();
-  });
+/** The speech stage as a worker runs it for a model that declares it (prosody). */
+async function speechStage(samples: Float32Array, startSec: number): Promise<Region[]> {
+  const input = await withStages({ kind: "audio", samples, sampleRate: AUDIO_SAMPLE_RATE, startSec, newSec: startSec }, { prosody: { model: "prosody", config: {}, state: {} } });
+  assert.equal(input.kind, "audio");
+  return input.kind === "audio" ? (input.speech ?? []) : [];
+}
 
+describe("Silero VAD", () => {
   test("thresholds: hysteresis, short regions dropped, short gaps bridged", () => {
     const frame = 512 / AUDIO_SAMPLE_RATE;
     const probs = (xs: number[]) => Float32Array.from(xs);
@@ -39,21 +38,21 @@ describe("Silero VAD", () => {
 
   test("digital silence has no speech", async () => {
     const samples = await decodeSound(silence(3), "audio", DEFAULT_LIMITS);
-    assert.deepEqual(await pool.speech(samples, 0), []);
+    assert.deepEqual(await speechStage(samples, 0), []);
   });
 
   test("speech regions land where the speech is, shifted into stream time", { skip: espeakMissing }, async () => {
     const samples = await recording();
-    const regions = await pool.speech(samples, 0);
+    const regions = await speechStage(samples, 0);
     assert.equal(regions.length, 2, JSON.stringify(regions));
     assert.ok(Math.abs(regions[0]!.begin - 1) < 0.2, JSON.stringify(regions));
-    const shifted = await pool.speech(samples, 100);
+    const shifted = await speechStage(samples, 100);
     assert.deepEqual(shifted.map((r) => [r.begin - 100, r.end - 100].map((x) => x.toFixed(2))), regions.map((r) => [r.begin, r.end].map((x) => x.toFixed(2))));
   });
 
   test("whole vs 1-second chunks: the same regions in stream time", { skip: espeakMissing }, async () => {
     const samples = await recording();
-    const whole = await pool.speech(new AudioStream().push(samples, 5000).samples, 0);
+    const whole = await speechStage(new AudioStream().push(samples, 5000).samples, 0);
 
     const stream = new AudioStream();
     const pieces: Region[] = [];
@@ -63,7 +62,7 @@ describe("Silero VAD", () => {
       assert.ok(window.newSec - window.startSec <= 5 + 1e-9, "context is at most stream_window_ms");
       const end = window.startSec + window.samples.length / AUDIO_SAMPLE_RATE;
       // What a model reports for this message: regions overlapping the new audio, clipped to it.
-      for (const r of await pool.speech(window.samples, window.startSec)) {
+      for (const r of await speechStage(window.samples, window.startSec)) {
         if (r.end > window.newSec && r.begin < end) pieces.push({ begin: Math.max(r.begin, window.newSec), end: Math.min(r.end, end) });
       }
     }

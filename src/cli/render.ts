@@ -1,16 +1,14 @@
-/** Human-readable output of `measure`: one table per model, rows gathered across all chunks. */
+/**
+ * Human-readable output of `measure`: one table per model, rows gathered across all chunks. Each
+ * model's columns come from its descriptor (`table`), or the generic table when it has none.
+ */
 import Table from "cli-table3";
 import type { StreamReply } from "../client/index.js";
-import {
-  MODEL_NAMES,
-  type EmotionScore,
-  type FacemeshPrediction,
-  type FacePrediction,
-  type LanguagePrediction,
-  type ModelName,
-  type TimedPrediction,
-} from "../protocol/wire.js";
-import { sentimentLabel, sentimentMean } from "../protocol/labels.js";
+import { descriptorOf } from "../models/catalog.js";
+import type { TableCells } from "../models/descriptor.js";
+import { MODEL_NAMES, type EmotionScore, type ModelName, type PredictionOf } from "../protocol/wire.js";
+
+export { sentimentSummary } from "../models/language/descriptor.js";
 
 export interface RenderOptions {
   top: number;
@@ -51,48 +49,28 @@ export function renderTables(replies: readonly StreamReply[], options: RenderOpt
   return sections.join("\n");
 }
 
-function tableFor(model: ModelName, replies: readonly StreamReply[], o: RenderOptions): { table: string; count: number } {
-  const top = (emotions: EmotionScore[]) => topScores(emotions, o.top);
-  const make = (head: string[]) =>
-    new Table({ head, style: o.color ? { head: ["cyan"] } : { head: [], border: [] } });
-  const emotionsHead = `top ${o.top} emotions`;
-  switch (model) {
-    case "language": {
-      const preds: LanguagePrediction[] = replies.flatMap((r) => r.language?.predictions ?? []);
-      const withSentiment = preds.some((p) => p.sentiment);
-      const withToxicity = preds.some((p) => p.toxicity);
-      const t = make(["#", "position", "text", emotionsHead, ...(withSentiment ? ["sentiment"] : []), ...(withToxicity ? ["toxicity"] : [])]);
-      preds.forEach((p, i) => {
-        const row = [String(i + 1), `${p.position.begin}-${p.position.end}`, truncate(p.text, o.textWidth), top(p.emotions)];
-        if (withSentiment) row.push(p.sentiment ? sentimentSummary(p.sentiment) : "");
-        if (withToxicity) row.push(p.toxicity ? topScores(p.toxicity, 1) : "");
-        t.push(row);
-      });
-      return { table: t.toString(), count: preds.length };
-    }
-    case "face": {
-      const preds: FacePrediction[] = replies.flatMap((r) => r.face?.predictions ?? []);
-      const t = make(["#", "frame", "face", "box (x,y,w,h)", "prob", emotionsHead]);
-      preds.forEach((p, i) => {
-        const box = [p.bbox.x, p.bbox.y, p.bbox.w, p.bbox.h].map((v) => Math.round(v)).join(",");
-        t.push([String(i + 1), String(p.frame), p.face_id, box, p.prob.toFixed(3), top(p.emotions)]);
-      });
-      return { table: t.toString(), count: preds.length };
-    }
-    case "prosody":
-    case "burst": {
-      const preds: TimedPrediction[] = replies.flatMap((r) => r[model]?.predictions ?? []);
-      const t = make(["#", "time (s)", emotionsHead]);
-      preds.forEach((p, i) => t.push([String(i + 1), `${p.time.begin.toFixed(2)}-${p.time.end.toFixed(2)}`, top(p.emotions)]));
-      return { table: t.toString(), count: preds.length };
-    }
-    case "facemesh": {
-      const preds: FacemeshPrediction[] = replies.flatMap((r) => r.facemesh?.predictions ?? []);
-      const t = make(["#", emotionsHead]);
-      preds.forEach((p, i) => t.push([String(i + 1), top(p.emotions)]));
-      return { table: t.toString(), count: preds.length };
-    }
-  }
+function tableFor<K extends ModelName>(model: K, replies: readonly StreamReply[], o: RenderOptions): { table: string; count: number } {
+  const predictions: PredictionOf<K>[] = replies.flatMap((r) => blockOf(r, model)?.predictions ?? []);
+  const cells: TableCells = {
+    top: (scores, n = o.top) => topScores(scores, n),
+    text: (text) => truncate(text, o.textWidth),
+    topHead: `top ${o.top} emotions`,
+  };
+  const descriptor = descriptorOf(model);
+  const { head, rows } = descriptor.table ? descriptor.table(predictions, cells) : genericTable(predictions, cells);
+  const t = new Table({ head, style: o.color ? { head: ["cyan"] } : { head: [], border: [] } });
+  for (const row of rows) t.push(row);
+  return { table: t.toString(), count: predictions.length };
+}
+
+function blockOf<K extends ModelName>(reply: StreamReply, model: K): { predictions: PredictionOf<K>[] } | undefined {
+  const blocks: { [M in ModelName]?: { predictions: PredictionOf<M>[] } } = reply;
+  return blocks[model];
+}
+
+/** For a model without its own table: the row number and the top scores. */
+function genericTable(predictions: readonly { emotions: EmotionScore[] }[], cells: TableCells): { head: string[]; rows: string[][] } {
+  return { head: ["#", cells.topHead], rows: predictions.map((p, i) => [String(i + 1), cells.top(p.emotions)]) };
 }
 
 /** The N highest scores, one per line: "Joy 0.823". */
@@ -102,12 +80,6 @@ export function topScores(scores: readonly EmotionScore[], n: number): string {
     .slice(0, n)
     .map((s) => `${s.name} ${s.score.toFixed(3)}`)
     .join("\n");
-}
-
-/** Sentiment levels "1"-"9" as a score-weighted mean level, e.g. "6.8 (positive)". */
-export function sentimentSummary(levels: readonly EmotionScore[]): string {
-  const mean = sentimentMean(levels);
-  return mean === undefined ? "-" : `${mean.toFixed(1)} (${sentimentLabel(mean)})`;
 }
 
 function truncate(text: string, width: number): string {

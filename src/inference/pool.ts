@@ -6,9 +6,8 @@ import { availableParallelism } from "node:os";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import { ErrorCode, ProtocolError, type ModelName } from "../protocol/index.js";
-import type { Region } from "../audio-analysis/vad/silero.js";
-import type { InferenceResult, InferenceTask } from "./task.js";
+import { ErrorCode, ProtocolError, messages, type ModelName } from "../protocol/index.js";
+import type { InferenceResult, InferenceTask, ModelRunner } from "./task.js";
 
 export interface PoolOptions {
   /** Worker threads; default: one per core. */
@@ -40,7 +39,7 @@ const workerFile = fileURLToPath(
   new URL(extname(here) === ".ts" ? "./worker-from-source.mjs" : "./worker.js", import.meta.url),
 );
 
-export class InferencePool {
+export class InferencePool implements ModelRunner {
   private readonly piscina: Piscina;
   private readonly hooks: PoolHooks;
   readonly threads: number;
@@ -77,30 +76,19 @@ export class InferencePool {
     );
   }
 
+  /** Runs one input through its models (and the stages they declare) in one worker round trip. */
   async run(task: InferenceTask): Promise<InferenceResult> {
-    const out = await this.submit<InferenceResult>(task);
-    this.hooks.inference?.(task.model, out.modelMs);
-    return out;
-  }
-
-  /**
-   * Speech regions of 16 kHz mono audio from Silero VAD, shifted by `offsetSec` (stream time).
-   * A worker task like a model's, so the VAD never runs on the event loop.
-   */
-  async speech(samples: Float32Array, offsetSec: number): Promise<Region[]> {
-    return this.submit<Region[]>({ samples, offsetSec }, { name: "vad" });
-  }
-
-  /** Every task goes through here, so a full queue reads the same for each: busy, not failed. */
-  private async submit<T>(task: unknown, options?: { name: string }): Promise<T> {
+    let out: InferenceResult;
     try {
-      return (await this.piscina.run(task, options)) as T;
+      // The worker runs this build's own registry, so its answer has the task's types.
+      out = await this.piscina.run(task);
     } catch (err) {
-      if (err instanceof Error && /queue is at limit/i.test(err.message)) {
-        throw new ProtocolError(ErrorCode.Overloaded, "The server is busy: too many messages are waiting for a model. Retry shortly.");
-      }
+      // A full queue reads as busy, not failed.
+      if (err instanceof Error && /queue is at limit/i.test(err.message)) throw new ProtocolError(ErrorCode.Overloaded, messages.poolQueueFull());
       throw err;
     }
+    for (const r of Object.values(out.results)) this.hooks.inference?.(r.model, r.modelMs);
+    return out;
   }
 
   get queueSize(): number {

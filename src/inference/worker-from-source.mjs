@@ -6,4 +6,3 @@ register();
 const worker = await import("./worker.ts");
 export default worker.default;
 export const warm = worker.warm;
-export const vad = worker.vad;

@@ -4,22 +4,23 @@
  */
 import { performance } from "node:perf_hooks";
 import { workerData } from "node:worker_threads";
-import { loadModel, type AnyModel } from "../models/registry.js";
-import { detectSpeech, type Region } from "../audio-analysis/vad/silero.js";
-import { ProtocolError, type ModelName } from "../protocol/index.js";
-import type { InferenceResult, InferenceTask } from "./task.js";
+import { MODEL_NAMES, type DescriptorOf, type ModelName } from "../models/catalog.js";
+import type { Model, ModelInput } from "../models/model.js";
+import { loadModel } from "../models/registry.js";
+import { ProtocolError } from "../protocol/index.js";
+import { inputFor, withStages } from "./stages.js";
+import { putResult, type InferenceResult, type InferenceTask, type JobResult, type JobResults, type ModelJob, type ModelJobs } from "./task.js";
 import { runTestHook } from "./test-hooks.js";
 
-const loaded = new Map<ModelName, Promise<AnyModel>>();
+const loaded: { [K in ModelName]?: Promise<Model<DescriptorOf<K>>> } = {};
 
-function model(name: ModelName): Promise<AnyModel> {
-  let m = loaded.get(name);
-  if (!m) {
-    m = loadModel(name);
-    loaded.set(name, m);
-    // A failed load is retried by the next task instead of poisoning the worker forever.
-    m.catch(() => loaded.delete(name));
-  }
+function model<K extends ModelName>(name: K): Promise<Model<DescriptorOf<K>>> {
+  const cached = loaded[name];
+  if (cached) return cached;
+  const m = loadModel(name);
+  (loaded as Record<ModelName, unknown>)[name] = m; // a generic-key write: see putJob in task.ts
+  // A failed load is retried by the next task instead of poisoning the worker forever.
+  m.catch(() => delete loaded[name]);
   return m;
 }
 
@@ -29,26 +30,36 @@ for (const name of (workerData as { preload?: ModelName[] } | undefined)?.preloa
 
 /** Warm-up task: load the named models so the first real message is not slow. */
 export async function warm(names: ModelName[]): Promise<string[]> {
-  await Promise.all(names.map(model));
+  await Promise.all(names.map((n) => model(n)));
   return names;
 }
 
-/** Silero VAD over one message's audio window (16 kHz mono); regions in stream time. */
-export async function vad(task: { samples: Float32Array; offsetSec: number }): Promise<Region[]> {
-  return detectSpeech(task.samples, task.offsetSec);
+async function runJob<K extends ModelName>(job: ModelJob<K>, input: ModelInput): Promise<JobResult<K>> {
+  const m = await model(job.model);
+  const start = performance.now();
+  const state = job.state;
+  try {
+    const result = await m.predict(inputFor(input, job.model), job.config, state);
+    return { model: job.model, result, state, modelMs: performance.now() - start };
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    return { model: job.model, result: { predictions: [] }, state, modelMs: performance.now() - start, error: { code: err.code, message: err.message } };
+  }
 }
 
 export default async function run(task: InferenceTask): Promise<InferenceResult> {
   const hook = runTestHook(task);
   if (hook) return hook;
-  const m = await model(task.model);
-  const start = performance.now();
-  const state = task.state;
-  try {
-    const result = await m.predict(task.input, task.config, state);
-    return { result, state, modelMs: performance.now() - start };
-  } catch (err) {
-    if (!(err instanceof ProtocolError)) throw err;
-    return { result: { predictions: [] }, state, modelMs: performance.now() - start, error: { code: err.code, message: err.message } };
-  }
+  const names = MODEL_NAMES.filter((m) => task.jobs[m] !== undefined);
+  // Load first, so a missing model fails before any stage runs.
+  await Promise.all(names.map((m) => model(m)));
+  const input = await withStages(task.input, task.jobs);
+  const results: JobResults = {};
+  for (const name of names) await runInto(name, task.jobs, input, results);
+  return { results };
+}
+
+async function runInto<K extends ModelName>(name: K, jobs: ModelJobs, input: ModelInput, results: JobResults): Promise<void> {
+  const job = jobs[name];
+  if (job) putResult(results, await runJob(job, input));
 }

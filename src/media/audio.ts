@@ -3,11 +3,12 @@
  * 16 kHz mono, the per-message limits and their coded errors, and the per-connection stream
  * window that gives chunked and whole recordings the same time axis.
  */
+import { AUDIO_SAMPLE_RATE } from "../primitives.js";
 import { ErrorCode, ProtocolError, messages } from "../protocol/index.js";
 import { DecodeError, decodeAudio } from "./ffmpeg.js";
 import type { MediaLimits } from "./limits.js";
 
-export const AUDIO_SAMPLE_RATE = 16_000;
+export { AUDIO_SAMPLE_RATE } from "../primitives.js";
 
 /**
  * Slack over the limit for durations a container states: a 5.000 s clip in MP3 or M4A states
@@ -66,8 +67,8 @@ export function decodeFailure(err: unknown, what: SoundSource): unknown {
   }
 }
 
-/** One message's audio as the audio models see it (the `audio` ModelInput minus `speech`). */
-export interface AudioWindow {
+/** One message's audio in stream time, as the audio models see it (before the speech stage). */
+export interface StreamWindow {
   samples: Float32Array;
   /** Stream time (s) of samples[0]. */
   startSec: number;
@@ -86,12 +87,12 @@ export class AudioStream {
   private endSec = 0;
 
   /** The window for a message with `chunk` as its new audio; the chunk becomes part of the stream. */
-  push(chunk: Float32Array, windowMs: number): AudioWindow {
+  push(chunk: Float32Array, windowMs: number): StreamWindow {
     const samples = new Float32Array(this.context.length + chunk.length);
     samples.set(this.context, 0);
     samples.set(chunk, this.context.length);
     const newSec = this.endSec;
-    const window: AudioWindow = { samples, startSec: newSec - this.context.length / AUDIO_SAMPLE_RATE, newSec };
+    const window: StreamWindow = { samples, startSec: newSec - this.context.length / AUDIO_SAMPLE_RATE, newSec };
     this.endSec = newSec + chunk.length / AUDIO_SAMPLE_RATE;
     const keep = Math.min(samples.length, Math.round((windowMs / 1000) * AUDIO_SAMPLE_RATE));
     this.context = samples.slice(samples.length - keep);

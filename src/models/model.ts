@@ -1,29 +1,25 @@
 /**
- * The one interface every model implements. A model is loaded once per inference worker
- * and then asked to predict on already-decoded input, so it never sees base64, sockets or
- * wire validation. Keep this file small: it is the extension point for new models.
+ * The model contract, part two: what runs in each inference worker. A model is loaded once per
+ * worker and then asked to predict on already-decoded input, so it never sees base64, sockets or
+ * wire validation. Its types come from its descriptor (`descriptor.ts`): config and predictions
+ * are exactly the wire's, so nothing between the model and the reply needs a cast.
  */
+import type { z } from "zod";
+import type { TimeSpan } from "../primitives.js";
+import type { AnyDescriptor, CodedWarning, ModelDescriptor, ModelState } from "./descriptor.js";
 
-export interface EmotionScore {
-  name: string;
-  score: number;
-}
+export type { ModelState } from "./descriptor.js";
 
-/** Decoded input handed to a model. Which kinds a model accepts is declared in `accepts`. */
+/** Decoded input handed to a model. Which kinds a model accepts is declared in its descriptor. */
 export type ModelInput =
   | { kind: "text"; text: string }
   | {
       kind: "image";
       bytes: Uint8Array;
-      /** Frame number within a video message; absent (0 on the wire) for a still image. */
+      /** Frame number within a video message (the "frames of a video" stage); absent for a still image. */
       frame?: number;
-      /** Seconds from the start of the video; absent (null on the wire) for a still image. */
+      /** Seconds from the start of the video; absent for a still image. */
       time?: number;
-      /**
-       * The caller gives out face ids itself (a video's frames run in parallel, and ids must
-       * follow frame order): predictions carry their face descriptor instead (face model only).
-       */
-      deferIdentity?: boolean;
     }
   | {
       /**
@@ -39,39 +35,31 @@ export type ModelInput =
       startSec: number;
       /** stream time (s) where this message's new audio begins; samples before it are context from earlier messages */
       newSec: number;
-      /** speech/non-speech regions from Silero VAD over `samples`, in stream time */
-      speech: { begin: number; end: number }[];
+      /** Speech regions (Silero VAD) over `samples`, in stream time: set by the speech stage for models that declare it. */
+      speech?: TimeSpan[];
     }
   | { kind: "facemesh"; faces: number[][][] };
 
 export type InputKind = ModelInput["kind"];
 
-/** A warning a model returns instead of (or next to) predictions, e.g. W0103 no faces. */
-export interface ModelWarning {
-  code: string;
-  message: string;
-}
-
-export interface ModelResult<P> {
+export interface ModelResult<P, C = never> {
   predictions: P[];
-  warning?: ModelWarning;
+  /** A warning instead of (or next to) predictions, e.g. W0103 no faces. */
+  warning?: CodedWarning;
+  /** For a video frame: what the model sends along with each prediction to its per-message step. */
+  carry?: C[];
 }
 
-/**
- * Per-connection state a model may read and update (face identities, audio context).
- * It is owned by the session and passed in with every call; models must not keep
- * per-connection data anywhere else, so nothing leaks between connections.
- */
-export type SessionState = Record<string, unknown>;
+/** What a model's video frames send along to its per-message step (its descriptor's `Carry`). */
+export type CarryOf<D> = D extends ModelDescriptor<string, z.ZodType, z.ZodType, infer C> ? C : never;
 
-export interface Model<Config, Prediction> {
-  /** Wire name of the model, e.g. "language". */
-  readonly name: string;
-  /** Input kinds this model accepts; the session checks this before calling predict (E0102). */
-  readonly accepts: readonly InputKind[];
-  /** The emotion label set, in output order. */
-  readonly labels: readonly string[];
+export interface Model<D extends AnyDescriptor> {
+  readonly descriptor: D;
   /** Load weights. Called once per worker before the first predict. */
   load(): Promise<void>;
-  predict(input: ModelInput, config: Config, state: SessionState): Promise<ModelResult<Prediction>>;
+  /**
+   * `state` is this model's per-connection state (e.g. face identities), owned by the session and
+   * passed in with every call; a model keeps no per-connection data anywhere else.
+   */
+  predict(input: ModelInput, config: z.infer<D["config"]>, state: ModelState): Promise<ModelResult<z.infer<D["prediction"]>, CarryOf<D>>>;
 }

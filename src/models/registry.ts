@@ -1,32 +1,32 @@
 /**
- * Which models this build has. Adding a model = one folder under models/ plus one line here.
- * Models that the protocol names but this build lacks are listed as unavailable, so the server
- * answers them with a coded error (E0901) instead of inventing output.
+ * Which models this build can run, and how a worker loads each (the model code stays out of the
+ * main thread and out of the browser). Adding a model: one line here, after its descriptor is in
+ * `catalog.ts`; the compiler asks for the line. A model the protocol names but this build lacks
+ * is `undefined`, so the server answers it with a coded error (E0901) instead of inventing output.
  */
-import type { ModelName } from "../protocol/index.js";
+import { MODEL_NAMES, type DescriptorOf, type ModelName } from "./catalog.js";
 import type { Model } from "./model.js";
 
-/** Configs differ per model; the session has validated them against the wire schema already. */
-export type AnyModel = Model<unknown, unknown>;
+type Loaders = { [K in ModelName]: (() => Promise<Model<DescriptorOf<K>>>) | undefined };
 
-const loaders: Partial<Record<ModelName, () => Promise<AnyModel>>> = {
-  language: async () => (await import("./language/index.js")).languageModel,
+const loaders: Loaders = {
   face: async () => (await import("./face/index.js")).faceModel,
-  facemesh: async () => (await import("./facemesh/index.js")).facemeshModel,
+  language: async () => (await import("./language/index.js")).languageModel,
   prosody: async () => (await import("./prosody/index.js")).prosodyModel,
   burst: async () => (await import("./burst/index.js")).burstModel,
+  facemesh: async () => (await import("./facemesh/index.js")).facemeshModel,
 };
 
-export function isAvailable(name: ModelName): boolean {
-  return loaders[name] !== undefined;
-}
+export const AVAILABLE_MODELS: ModelName[] = MODEL_NAMES.filter((m) => loaders[m] !== undefined).sort();
 
-export const AVAILABLE_MODELS = (Object.keys(loaders) as ModelName[]).sort();
-
-export async function loadModel(name: ModelName): Promise<AnyModel> {
-  const loader = loaders[name];
+export async function loadModel<K extends ModelName>(name: K): Promise<Model<DescriptorOf<K>>> {
+  const loader: Loaders[K] = loaders[name];
   if (!loader) throw new Error(`model ${name} is not available in this build`);
   const model = await loader();
   await model.load();
   return model;
+}
+
+export function isAvailable(name: ModelName): boolean {
+  return loaders[name] !== undefined;
 }

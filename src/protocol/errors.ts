@@ -33,6 +33,12 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+/** For codes that crossed a thread boundary as plain strings. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return ERROR_CODES.has(code);
+}
+
 export const WarningCode = {
   NoBursts: "W0101",
   NoFacemesh: "W0102",
@@ -56,7 +62,20 @@ export class ProtocolError extends Error {
   }
 }
 
+/**
+ * The wording of every message the server sends, in one catalogue: errors (`messages`, by
+ * situation) and the warnings models return (`warnings`, code and text together).
+ */
 export const messages = {
+  invalidJson: (detail: string) => `Failed to parse the request as JSON: ${detail}`,
+  notAnObject: () => "The request must be a JSON object.",
+  invalidField: (where: string, detail: string) => `Invalid field '${where}': ${detail}.`,
+  noData: () => "The payload has no 'data' to measure.",
+  noModels: () => "No models configured: send a 'models' object such as {\"language\": {}} with the first message.",
+  inferenceFailed: () => "The model failed on this input. The connection is still usable; details are in the server log.",
+  connectionQueueFull: () =>
+    "Too many messages are waiting on this connection; this one was not processed. Wait for replies before sending more.",
+  poolQueueFull: () => "The server is busy: too many messages are waiting for a model. Retry shortly.",
   incompatibleModel: (model: string, detected: string) =>
     `Streaming payload configured with model type '${model}', which is not supported for the detected file type '${detected}'.`,
   audioTooLong: (limitMs: number) =>
@@ -79,4 +98,17 @@ export const messages = {
     "The server is shutting down; this message was not processed. Reconnect and send it again.",
   rateLimited: (perSecond: number) =>
     `Too many messages for this API key (limit ${perSecond} per second); this one was not processed. Slow down and retry.`,
+} as const;
+
+/** Warnings a model returns when it found nothing to measure (or a sub-output is missing). */
+export const warnings = {
+  noBursts: { code: WarningCode.NoBursts, message: "No vocal bursts could be detected." },
+  noFacemesh: { code: WarningCode.NoFacemesh, message: "No facemeshes could be detected." },
+  noFaces: { code: WarningCode.NoFaces, message: "No faces could be detected." },
+  noText: { code: WarningCode.NoText, message: "No text could be found in the payload." },
+  noSpeech: { code: WarningCode.NoSpeech, message: "No speech could be detected." },
+  toxicityUnavailable: {
+    code: WarningCode.FeatureUnavailable,
+    message: "Toxicity is not available in this build of Open Expression; no toxicity training data has been added yet.",
+  },
 } as const;

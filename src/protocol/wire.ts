@@ -5,48 +5,46 @@
  * them. Optional fields also accept `null`, because some clients serialise "absent" as null.
  */
 import { z } from "zod";
+import { MODELS, type ConfigOf, type DescriptorOf, type ModelName } from "../models/catalog.js";
 
-/** `{}` switches a sub-output on; absent or null leaves it off. */
-const Toggle = z.object({}).nullish();
+export { EmotionScore, TimeSpan } from "../primitives.js";
+export { EmptyConfig, TimedPrediction } from "./shapes.js";
+export { FaceConfig, FacePrediction } from "../models/face/descriptor.js";
+export { FacemeshPrediction } from "../models/facemesh/descriptor.js";
+export { Granularity, LanguageConfig, LanguagePrediction } from "../models/language/descriptor.js";
 
-export const Granularity = z.enum(["word", "sentence", "utterance", "passage"]);
-export type Granularity = z.infer<typeof Granularity>;
+/** `models`: each model's options, optional (null = off), in catalogue order. */
+function configShape(): { [K in ModelName]: z.ZodOptional<z.ZodNullable<DescriptorOf<K>["config"]>> } {
+  // Built from the catalogue, so the compiler cannot see that each key gets its own model's schema.
+  return Object.fromEntries(Object.values(MODELS).map((d) => [d.name, d.config.nullish()])) as {
+    [K in ModelName]: z.ZodOptional<z.ZodNullable<DescriptorOf<K>["config"]>>;
+  };
+}
 
-export const FaceConfig = z.object({
-  fps_pred: z.number().min(0).max(60).nullish(),
-  prob_threshold: z.number().min(0).max(1).nullish(),
-  identify_faces: z.boolean().nullish(),
-  min_face_size: z.number().min(0).nullish(),
-  facs: Toggle,
-  descriptions: Toggle,
-  save_faces: z.boolean().nullish(),
-});
-export type FaceConfig = z.infer<typeof FaceConfig>;
+type BlockSchema<P extends z.core.SomeType> = z.ZodObject<{
+  predictions: z.ZodArray<P>;
+  warning: z.ZodOptional<z.ZodString>;
+  code: z.ZodOptional<z.ZodString>;
+}>;
 
-export const LanguageConfig = z.object({
-  granularity: Granularity.nullish(),
-  sentiment: Toggle,
-  toxicity: Toggle,
-  identify_speakers: z.boolean().nullish(),
-});
-export type LanguageConfig = z.infer<typeof LanguageConfig>;
+function modelBlock<P extends z.core.SomeType>(item: P): BlockSchema<P> {
+  return z.object({ predictions: z.array(item), warning: z.string().optional(), code: z.string().optional() });
+}
 
-/** prosody, burst and facemesh take no options in streaming. */
-export const EmptyConfig = z.object({});
-export type EmptyConfig = z.infer<typeof EmptyConfig>;
+/** Each model's block in a reply, optional, in catalogue order. */
+function blockShape(): { [K in ModelName]: z.ZodOptional<BlockSchema<DescriptorOf<K>["prediction"]>> } {
+  return Object.fromEntries(Object.values(MODELS).map((d) => [d.name, modelBlock(d.prediction).optional()])) as {
+    [K in ModelName]: z.ZodOptional<BlockSchema<DescriptorOf<K>["prediction"]>>;
+  };
+}
 
-export const ModelsConfig = z.object({
-  face: FaceConfig.nullish(),
-  language: LanguageConfig.nullish(),
-  prosody: EmptyConfig.nullish(),
-  burst: EmptyConfig.nullish(),
-  facemesh: EmptyConfig.nullish(),
-});
-export type ModelsConfig = z.infer<typeof ModelsConfig>;
+export const ModelsConfig = z.object(configShape());
+/** Spelled per model name (what `ModelsConfig` parses to), so generic code sees each model's own config. */
+export type ModelsConfig = { [K in ModelName]?: ConfigOf<K> | null };
 
-export const MODEL_NAMES = ["face", "language", "prosody", "burst", "facemesh"] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+export { MODEL_NAMES, type ModelName, type ConfigOf, type PredictionOf } from "../models/catalog.js";
 
+/** `stream_window_ms` bounds: the audio context kept between messages. */
 export const STREAM_WINDOW = { min: 500, max: 10_000, default: 5_000 } as const;
 
 export const StreamRequest = z.object({
@@ -62,64 +60,15 @@ export type StreamRequest = z.infer<typeof StreamRequest>;
 
 // ---------------------------------------------------------------- responses
 
-export const EmotionScore = z.object({ name: z.string(), score: z.number() });
-export type EmotionScore = z.infer<typeof EmotionScore>;
-
-export const TextPosition = z.object({ begin: z.number(), end: z.number() });
-export const TimeRange = z.object({ begin: z.number(), end: z.number() });
-export const BoundingBox = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() });
-
-export const LanguagePrediction = z.object({
-  text: z.string(),
-  position: TextPosition,
-  emotions: z.array(EmotionScore),
-  sentiment: z.array(EmotionScore).optional(),
-  toxicity: z.array(EmotionScore).optional(),
-});
-export type LanguagePrediction = z.infer<typeof LanguagePrediction>;
-
-export const FacePrediction = z.object({
-  frame: z.number(),
-  time: z.number().nullable(),
-  bbox: BoundingBox,
-  prob: z.number(),
-  face_id: z.string(),
-  emotions: z.array(EmotionScore),
-  facs: z.array(EmotionScore).optional(),
-  descriptions: z.array(EmotionScore).optional(),
-});
-export type FacePrediction = z.infer<typeof FacePrediction>;
-
-export const TimedPrediction = z.object({
-  time: TimeRange,
-  emotions: z.array(EmotionScore),
-  descriptions: z.array(EmotionScore).optional(),
-});
-export type TimedPrediction = z.infer<typeof TimedPrediction>;
-
-export const FacemeshPrediction = z.object({ emotions: z.array(EmotionScore) });
-export type FacemeshPrediction = z.infer<typeof FacemeshPrediction>;
-
-/** What one model contributes to a reply: predictions, plus a warning when it found nothing. */
-const modelBlock = <T extends z.ZodType>(item: T) =>
-  z.object({
-    predictions: z.array(item),
-    warning: z.string().optional(),
-    code: z.string().optional(),
-  });
-
 export const JobDetails = z.object({ job_id: z.string() });
 
 export const PredictionsReply = z.object({
   payload_id: z.string().optional(),
   job_details: JobDetails.optional(),
-  face: modelBlock(FacePrediction).optional(),
-  language: modelBlock(LanguagePrediction).optional(),
-  prosody: modelBlock(TimedPrediction).optional(),
-  burst: modelBlock(TimedPrediction).optional(),
-  facemesh: modelBlock(FacemeshPrediction).optional(),
+  ...blockShape(),
 });
 export type PredictionsReply = z.infer<typeof PredictionsReply>;
+/** What one model contributes to a reply: predictions, plus a warning when it found nothing. */
 export type ModelBlock<P> = { predictions: P[]; warning?: string; code?: string };
 
 export const ErrorReply = z.object({

@@ -11,6 +11,7 @@ import type { ServerConfig } from "./config.js";
 import type { GlobalQueue, RateLimiter } from "./limits.js";
 import type { Logger } from "./logger.js";
 import type { ServerMetrics } from "./metrics.js";
+import { isAvailable } from "../models/registry.js";
 import { Session, type Admission } from "./session.js";
 
 /**
@@ -65,6 +66,7 @@ export function serveSocket(ws: WebSocket, ctx: ConnectionContext): LiveConnecti
   };
   const session = new Session({
     pool: ctx.pool,
+    isAvailable,
     limits: config.limits,
     maxPending: config.maxPendingPerConnection,
     maxPendingBytes: 2 * config.maxMessageBytes,

@@ -95,17 +95,19 @@ export class ServerMetrics {
 
   /** Counts one answered message and its latency from arrival (`seconds`). */
   message(models: readonly ModelName[], reply: Reply, seconds: number): void {
-    const labels = models.length > 0 ? models : (["none"] as const);
-    const code = "code" in reply && typeof reply.code === "string" && "error" in reply ? reply.code : undefined;
-    for (const model of labels) {
-      this.messages.inc({ model });
-      if (code) this.errors.inc({ model, code });
-      this.endToEnd.observe({ model }, seconds);
-      const block = (reply as Record<string, unknown>)[model];
-      if (block && typeof block === "object" && "code" in block && typeof block.code === "string") {
-        this.warnings.inc({ model, code: block.code });
-      }
+    const code = "error" in reply ? reply.code : undefined;
+    if (models.length === 0) this.count("none", code, seconds);
+    for (const model of models) {
+      this.count(model, code, seconds);
+      const warning = "error" in reply ? undefined : reply[model]?.code;
+      if (warning) this.warnings.inc({ model, code: warning });
     }
+  }
+
+  private count(model: string, code: string | undefined, seconds: number): void {
+    this.messages.inc({ model });
+    if (code) this.errors.inc({ model, code });
+    this.endToEnd.observe({ model }, seconds);
   }
 
   inferenceTime(model: ModelName, ms: number): void {

@@ -23,6 +23,7 @@ export function asWindow(input: ModelInput, model: string): AudioWindow {
   if (input.kind !== "audio") throw new Error(`${model} model got ${input.kind} input`);
   if (input.sampleRate !== SAMPLE_RATE) throw new Error(`${model} model needs ${SAMPLE_RATE} Hz audio, got ${input.sampleRate}`);
   const { samples, startSec, newSec, speech } = input;
+  if (!speech) throw new Error(`${model} model needs the speech stage (declare it in its descriptor)`);
   return { samples, startSec, newSec, endSec: startSec + samples.length / SAMPLE_RATE, speech };
 }
 

@@ -9,13 +9,14 @@
  * often calls a laugh or a scream speech). A candidate is reported only when "none" is not the
  * classifier's top class and the top call type has probability >= MIN_CALL_PROB.
  */
-import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
+import type { TimedPrediction } from "../../protocol/shapes.js";
 import { weightsPath } from "../../package-paths.js";
 import {
   asWindow, energyRegions, FEATURE_VERSION, featurise, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
   piecesInNewAudio, type ClassifierWeights, type TimeSpan,
 } from "../../audio-analysis/features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
+import { burst } from "./descriptor.js";
 import { BURST_CALL_TYPES, BURST_EMOTIONS, CALL_TO_EMOTION } from "./labels.js";
 
 /** Minimum top call-type probability to report a burst (chosen on out-of-fold results). */
@@ -76,10 +77,8 @@ export function emotionsFromCalls(calls: readonly number[]): { name: string; sco
   return BURST_EMOTIONS.map((name) => ({ name, score: roundScore(sum.get(name) ?? 0) }));
 }
 
-export const burstModel: Model<EmptyConfig, TimedPrediction> = {
-  name: "burst",
-  accepts: ["audio"],
-  labels: BURST_EMOTIONS,
+export const burstModel: Model<typeof burst> = {
+  descriptor: burst,
   async load() {
     weights ??= loadClassifier(weightsPath("burst", "classifier.json"), FEATURE_VERSION);
   },
@@ -96,7 +95,7 @@ export const burstModel: Model<EmptyConfig, TimedPrediction> = {
         descriptions: BURST_CALL_TYPES.map((name, k) => ({ name, score: roundScore(calls[k] ?? 0) })),
       });
     }
-    if (predictions.length === 0) return { predictions, warning: { code: WarningCode.NoBursts, message: "No vocal bursts could be detected." } };
+    if (predictions.length === 0) return { predictions, warning: burst.nothingFound };
     return { predictions };
   },
 };

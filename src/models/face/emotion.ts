@@ -3,6 +3,7 @@
  * instead of inside Human so scores keep full precision and the eval feeds it exactly the same
  * preprocessing as the server.
  */
+import { roundScore } from "../../primitives.js";
 import type { GraphModel, Tensor, Tf } from "./human.js";
 
 /** Output order of the model (checked against Human's source: 1-channel models use this order). */
@@ -59,10 +60,6 @@ export async function emotionProbs(tf: Tf, model: GraphModel, rgb01: Tensor): Pr
 
 /** Named scores, alphabetical by output name. */
 export function namedEmotions(probs: Float32Array): { name: string; score: number }[] {
-  return FER_ORDER.map((label, i) => ({ name: FER_TO_NAME[label], score: round(probs[i] ?? 0) }))
+  return FER_ORDER.map((label, i) => ({ name: FER_TO_NAME[label], score: roundScore(probs[i] ?? 0) }))
     .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-export function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }

@@ -4,12 +4,14 @@
  * from mesh geometry. See MODEL_CARD.md.
  */
 import { decodeImage } from "../../media/image.js";
-import { WarningCode, type FaceConfig, type FacePrediction } from "../../protocol/index.js";
-import type { Model, ModelInput, ModelResult, SessionState } from "../model.js";
-import { emotionProbs, FACE_EMOTION_LABELS, namedEmotions, round } from "./emotion.js";
+import { roundScore } from "../../primitives.js";
+import type { ModelState } from "../descriptor.js";
+import type { Model, ModelInput, ModelResult } from "../model.js";
+import { face as faceDescriptor, type FaceConfig, type FaceDescriptorVector, type FacePrediction } from "./descriptor.js";
+import { emotionProbs, namedEmotions } from "./emotion.js";
 import { descriptionScores, facsScores, measure } from "./geometry.js";
 import { getHuman, loadHumanModel, tfOf, type FaceResult, type GraphModel, type Human } from "./human.js";
-import { assignIdentities, identityStateOf, type DeferredFacePrediction } from "./identity.js";
+import { assignIdentities, identityStateOf } from "./identity.js";
 
 /**
  * Default `prob_threshold`. The spec's 0.99 is calibrated to Hume's detector; Human's BlazeFace
@@ -46,14 +48,12 @@ export function clampBox(box: readonly number[], width: number, height: number):
   return { x: Math.round(x), y: Math.round(y), w: Math.round(x2 - x), h: Math.round(y2 - y) };
 }
 
-export const faceModel: Model<FaceConfig, FacePrediction> = {
-  name: "face",
-  accepts: ["image"],
-  labels: FACE_EMOTION_LABELS,
+export const faceModel: Model<typeof faceDescriptor> = {
+  descriptor: faceDescriptor,
   async load() {
     await loadFaceRuntime();
   },
-  async predict(input: ModelInput, config: FaceConfig, state: SessionState): Promise<ModelResult<FacePrediction>> {
+  async predict(input: ModelInput, config: FaceConfig, state: ModelState): Promise<ModelResult<FacePrediction, FaceDescriptorVector>> {
     if (input.kind !== "image") throw new Error(`face model got ${input.kind} input`);
     const { human: h, emotion } = await loadFaceRuntime();
     const image = await decodeImage(input.bytes);
@@ -83,19 +83,20 @@ export const faceModel: Model<FaceConfig, FacePrediction> = {
       for (const face of faces) face.tensor?.dispose();
     }
     if (kept.length === 0) {
-      return { predictions: [], warning: { code: WarningCode.NoFaces, message: "No faces could be detected." } };
+      return { predictions: [], warning: faceDescriptor.nothingFound };
     }
     let ids = kept.map(() => "unknown");
     const prediction = ({ face, bbox, emotions }: (typeof kept)[number], i: number): FacePrediction => {
-      const p: FacePrediction = { frame: input.frame ?? 0, time: input.time ?? null, bbox, prob: round(face.boxScore), face_id: ids[i] ?? "unknown", emotions: namedEmotions(emotions) };
+      const p: FacePrediction = { frame: input.frame ?? 0, time: input.time ?? null, bbox, prob: roundScore(face.boxScore), face_id: ids[i] ?? "unknown", emotions: namedEmotions(emotions) };
       const metrics = geometry ? measure(face.mesh) : undefined;
       if (config.facs && metrics) p.facs = facsScores(metrics);
       if (config.descriptions && metrics) p.descriptions = descriptionScores(metrics);
       return p;
     };
-    if (config.identify_faces && input.deferIdentity) {
-      // Sent back as plain numbers: the session assigns ids in frame order (identity.ts).
-      return { predictions: kept.map((k, i): FacePrediction & DeferredFacePrediction => ({ ...prediction(k, i), descriptor: Array.from(k.face.embedding ?? []) })) };
+    if (config.identify_faces && input.frame !== undefined) {
+      // A video frame: descriptors go along as plain numbers, and the descriptor's per-message
+      // step gives ids in frame order after all frames (descriptor.ts, identity.ts).
+      return { predictions: kept.map(prediction), carry: kept.map((k) => Array.from(k.face.embedding ?? [])) };
     }
     if (config.identify_faces) {
       const identities = identityStateOf(state.identities);

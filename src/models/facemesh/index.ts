@@ -3,20 +3,16 @@
  * payload gets `{emotions}`; degenerate meshes are skipped, and W0102 is returned when no face
  * is usable. See MODEL_CARD.md.
  */
-import { WarningCode, type EmptyConfig, type FacemeshPrediction } from "../../protocol/index.js";
-import { round } from "../face/emotion.js";
+import { roundScore } from "../../primitives.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { loadFacemeshClassifier, type FacemeshClassifier } from "./classifier.js";
+import { facemesh, type FacemeshPrediction } from "./descriptor.js";
 import { meshFeatures } from "./features.js";
 
 let classifier: FacemeshClassifier | undefined;
 
-export const facemeshModel: Model<EmptyConfig, FacemeshPrediction> = {
-  name: "facemesh",
-  accepts: ["facemesh"],
-  get labels() {
-    return classifier ? [...classifier.labels].sort() : [];
-  },
+export const facemeshModel: Model<typeof facemesh> = {
+  descriptor: facemesh,
   async load() {
     classifier ??= await loadFacemeshClassifier();
   },
@@ -29,11 +25,11 @@ export const facemeshModel: Model<EmptyConfig, FacemeshPrediction> = {
       const features = meshFeatures(face);
       if (!features) continue;
       const probs = c.probs(features);
-      const emotions = c.labels.map((name, i) => ({ name, score: round(probs[i] ?? 0) }));
+      const emotions = c.labels.map((name, i) => ({ name, score: roundScore(probs[i] ?? 0) }));
       predictions.push({ emotions: emotions.sort((a, b) => a.name.localeCompare(b.name)) });
     }
     if (predictions.length === 0) {
-      return { predictions, warning: { code: WarningCode.NoFacemesh, message: "No facemeshes could be detected." } };
+      return { predictions, warning: facemesh.nothingFound };
     }
     return { predictions };
   },

@@ -3,8 +3,9 @@
  * with the GoEmotions-trained classifier (see MODEL_CARD.md). Word-level scores read the word in
  * a small window of its neighbours, because a word alone rarely carries its emotion ("not happy").
  */
-import { WarningCode, type LanguageConfig, type LanguagePrediction } from "../../protocol/index.js";
+import { warnings } from "../../protocol/errors.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
+import { language, type LanguageConfig, type LanguagePrediction } from "./descriptor.js";
 import { loadLanguageClassifier, type LanguageClassifier } from "./classifier.js";
 import { segment, type Segment } from "./segment.js";
 import { sentimentDistribution } from "./sentiment.js";
@@ -32,12 +33,8 @@ function contextOf(words: Segment[], i: number, codePoints: string[]): string {
   return codePoints.slice(from.begin, to.end).join("");
 }
 
-export const languageModel: Model<LanguageConfig, LanguagePrediction> = {
-  name: "language",
-  accepts: ["text"],
-  get labels() {
-    return classifier?.labels ?? [];
-  },
+export const languageModel: Model<typeof language> = {
+  descriptor: language,
   async load() {
     classifier ??= await loadLanguageClassifier();
   },
@@ -46,7 +43,7 @@ export const languageModel: Model<LanguageConfig, LanguagePrediction> = {
     const granularity = config.granularity ?? "word";
     const segments = segment(input.text, granularity);
     if (segments.length === 0) {
-      return { predictions: [], warning: { code: WarningCode.NoText, message: "No text could be found in the payload." } };
+      return { predictions: [], warning: language.nothingFound };
     }
     const codePoints = granularity === "word" ? [...input.text] : [];
     const predictions = segments.map((seg, i): LanguagePrediction => {
@@ -60,13 +57,7 @@ export const languageModel: Model<LanguageConfig, LanguagePrediction> = {
       return prediction;
     });
     if (config.toxicity) {
-      return {
-        predictions,
-        warning: {
-          code: WarningCode.FeatureUnavailable,
-          message: "Toxicity is not available in this build of Open Expression; no toxicity training data has been added yet.",
-        },
-      };
+      return { predictions, warning: warnings.toxicityUnavailable };
     }
     return { predictions };
   },

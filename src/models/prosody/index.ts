@@ -4,7 +4,7 @@
  * RAVDESS emotions (see MODEL_CARD.md), and reported with the part of it that lies in the new
  * audio as its `time` (window.ts `piecesInNewAudio`).
  */
-import { WarningCode, type EmptyConfig, type TimedPrediction } from "../../protocol/index.js";
+import type { TimedPrediction } from "../../protocol/shapes.js";
 import { weightsPath } from "../../package-paths.js";
 import {
   asWindow, loadClassifier, predictProba, roundScore, roundTime,
@@ -12,6 +12,7 @@ import {
 } from "../../audio-analysis/features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { PROSODY_FEATURE_VERSION, prosodyFeatures } from "./features.js";
+import { prosody } from "./descriptor.js";
 import { PROSODY_LABELS, PROSODY_NAME } from "./labels.js";
 
 /** Regions shorter than this carry too few frames for stable statistics (about 2 syllables). */
@@ -26,10 +27,8 @@ export function scoreProsody(samples: Float32Array, begin: number, end: number):
   return PROSODY_LABELS.map((name) => ({ name, score: roundScore(byName.get(name) ?? 0) }));
 }
 
-export const prosodyModel: Model<EmptyConfig, TimedPrediction> = {
-  name: "prosody",
-  accepts: ["audio"],
-  labels: PROSODY_LABELS,
+export const prosodyModel: Model<typeof prosody> = {
+  descriptor: prosody,
   async load() {
     weights ??= loadClassifier(weightsPath("prosody", "classifier.json"), PROSODY_FEATURE_VERSION);
   },
@@ -41,7 +40,7 @@ export const prosodyModel: Model<EmptyConfig, TimedPrediction> = {
         time: { begin: roundTime(reported.begin), end: roundTime(reported.end) },
         emotions: scoreProsody(w.samples, scored.begin - w.startSec, scored.end - w.startSec),
       }));
-    if (predictions.length === 0) return { predictions, warning: { code: WarningCode.NoSpeech, message: "No speech could be detected." } };
+    if (predictions.length === 0) return { predictions, warning: prosody.nothingFound };
     return { predictions };
   },
 };
