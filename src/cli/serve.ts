@@ -1,69 +1,34 @@
 import type { Command } from "commander";
 import { ConfigError, createLogger, loadConfig, startServer } from "../server/index.js";
+import { fromEnvironment, parseSetting } from "../server/config.js";
+import { flagHelp, flagName, SERVER_SETTINGS } from "../server/settings.js";
 import { CONFIG_ERROR_EXIT, isClusterPrimary, runPrimary, workerBindings } from "./cluster.js";
 
-interface ServeFlags {
-  host?: string;
-  port?: string;
-  apiKeys?: string;
-  apiKeysFile?: string;
-  logLevel?: string;
-  threads?: string;
-  idleTimeoutMs?: string;
-  maxConnections?: string;
-  maxConnectionsPerKey?: string;
-  rateLimit?: string;
-  rateBurst?: string;
-  maxPendingTotal?: string;
-  shutdownTimeoutMs?: string;
-  workers?: string;
+/** commander's key for a flag: "--max-connections <n>" -> "maxConnections". */
+const flagKey = (flag: string): string => (flag.split(" ")[0] ?? "").replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The flags given, parsed by each setting's kind; flag names in messages (e.g. "--port must be ..."). */
+function flagOverrides(flags: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(SERVER_SETTINGS)) {
+    if (!s.flag) continue;
+    const value = parseSetting(s, flags[flagKey(s.flag)], flagName(s) ?? name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }
 
-const asInt = (name: string, value: string | undefined): number | undefined => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--${name} must be a non-negative integer, got "${value}"`);
-  return n;
-};
-
 export function registerServe(program: Command): void {
-  program
-    .command("serve")
-    .description("start the streaming server (ws://HOST:PORT/v0/stream/models)")
-    .option("--host <host>", "address to bind (env OPEN_EXPRESSION_HOST; default 127.0.0.1)")
-    .option("--port <port>", "port to listen on (env OPEN_EXPRESSION_PORT; default 8000; 0 = any free port)")
-    .option("--api-keys <keys>", "comma-separated API keys (env OPEN_EXPRESSION_API_KEYS)")
-    .option("--api-keys-file <path>", "file with one API key per line (env OPEN_EXPRESSION_API_KEYS_FILE)")
-    .option("--log-level <level>", "trace, debug, info, warn or error (env OPEN_EXPRESSION_LOG_LEVEL)")
-    .option("--threads <n>", "inference worker threads, 0 = one per core (env OPEN_EXPRESSION_THREADS)")
-    .option("--idle-timeout-ms <ms>", "close connections idle this long, 0 = never (env OPEN_EXPRESSION_IDLE_TIMEOUT_MS)")
-    .option("--max-connections <n>", "open connections in total, 0 = unlimited (env OPEN_EXPRESSION_MAX_CONNECTIONS; default 4096)")
-    .option("--max-connections-per-key <n>", "open connections per API key, 0 = unlimited (env OPEN_EXPRESSION_MAX_CONNECTIONS_PER_KEY)")
-    .option("--rate-limit <n>", "messages per second per API key, 0 = unlimited (env OPEN_EXPRESSION_RATE_LIMIT)")
-    .option("--rate-burst <n>", "messages a key may send at once before --rate-limit applies (env OPEN_EXPRESSION_RATE_BURST)")
-    .option("--max-pending-total <n>", "messages waiting across all connections, 0 = unlimited (env OPEN_EXPRESSION_MAX_PENDING_TOTAL; default 16384)")
-    .option("--shutdown-timeout-ms <ms>", "on SIGTERM, time to answer in-flight messages before closing (env OPEN_EXPRESSION_SHUTDOWN_TIMEOUT_MS; default 10000)")
-    .option("--workers <n>", "server processes sharing the port, restarted if they die (env OPEN_EXPRESSION_WORKERS; default 1)")
-    .action(async (flags: ServeFlags) => {
+  const command = program.command("serve").description("start the streaming server (ws://HOST:PORT/v0/stream/models)");
+  for (const s of Object.values(SERVER_SETTINGS)) if (s.flag) command.option(s.flag, flagHelp(s));
+  command.action(async (flags: Record<string, string | undefined>) => {
       let config;
       let workers: number;
       try {
-        config = loadConfig({
-          host: flags.host,
-          port: asInt("port", flags.port),
-          apiKeys: flags.apiKeys?.split(",").map((k) => k.trim()).filter(Boolean),
-          apiKeysFile: flags.apiKeysFile,
-          logLevel: flags.logLevel,
-          threads: asInt("threads", flags.threads),
-          idleTimeoutMs: asInt("idle-timeout-ms", flags.idleTimeoutMs),
-          maxConnections: asInt("max-connections", flags.maxConnections),
-          maxConnectionsPerKey: asInt("max-connections-per-key", flags.maxConnectionsPerKey),
-          rateLimitPerKey: asInt("rate-limit", flags.rateLimit),
-          rateBurstPerKey: asInt("rate-burst", flags.rateBurst),
-          maxPendingTotal: asInt("max-pending-total", flags.maxPendingTotal),
-          shutdownTimeoutMs: asInt("shutdown-timeout-ms", flags.shutdownTimeoutMs),
-        });
-        workers = asInt("workers", flags.workers ?? process.env.OPEN_EXPRESSION_WORKERS) || 1;
+        const { workers: workersFlag, ...overrides } = flagOverrides(flags);
+        config = loadConfig(overrides);
+        const fromEnv = fromEnvironment(SERVER_SETTINGS.workers, process.env);
+        workers = (typeof workersFlag === "number" ? workersFlag : typeof fromEnv === "number" ? fromEnv : 0) || SERVER_SETTINGS.workers.default;
       } catch (err) {
         console.error(`open-expression: ${(err as Error).message}`);
         process.exit(CONFIG_ERROR_EXIT);

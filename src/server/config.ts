@@ -1,81 +1,65 @@
 /**
  * Server configuration: defaults, then environment variables, then explicit options (CLI flags).
- * Every knob is documented in the README's configuration table.
+ * What each setting is (name, variable, flag, default, bounds, help) is declared once, in
+ * `settings.ts`; this file reads and checks values against it.
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.js";
+import { LIMIT_SETTINGS, SERVER_SETTINGS, type Setting, type SettingName, type SettingValues } from "./settings.js";
 
-export interface ServerConfig {
-  host: string;
-  port: number;
-  apiKeys: string[];
-  /** Close a connection with 1000 after this long without a message; 0 disables. */
-  idleTimeoutMs: number;
-  /** Largest WebSocket message accepted, checked before it is parsed. */
-  maxMessageBytes: number;
-  /** Messages one connection may have waiting for a reply before the excess gets E0902. */
-  maxPendingPerConnection: number;
-  /** Messages waiting across all connections before the excess gets E0902; 0 = unlimited. */
-  maxPendingTotal: number;
-  /** Open WebSocket connections in total; beyond it the upgrade gets HTTP 503. 0 = unlimited. */
-  maxConnections: number;
-  /** Open connections per API key (all clients share one identity without keys); beyond it HTTP 429. 0 = unlimited. */
-  maxConnectionsPerKey: number;
-  /** Messages per second per API key (token bucket); the excess gets E0904. 0 = unlimited. */
-  rateLimitPerKey: number;
-  /** Token-bucket size: messages a key may send at once before the rate applies. 0 = the rate. */
-  rateBurstPerKey: number;
-  /** On SIGTERM / close(): how long in-flight messages may take to be answered before sockets close with 1001. */
-  shutdownTimeoutMs: number;
-  /** Serve Prometheus metrics at /metrics (behind the API key when keys are configured). */
-  metrics: boolean;
-  /** Resident memory one ffmpeg child may use before it is killed (E0200); 0 = unlimited. */
-  ffmpegMaxMemoryMb: number;
-  /** Inference worker threads; 0 = one per core. */
-  threads: number;
-  logLevel: string;
-  limits: MediaLimits;
+/** The settings a running server reads (the key file is merged into `apiKeys`; `workers` is the CLI's). */
+export type ServerConfig = Omit<SettingValues, "apiKeysFile" | "workers"> & { limits: MediaLimits };
+
+type ConfigName = Exclude<SettingName, "apiKeysFile" | "workers">;
+
+function defaults(): ServerConfig {
+  const values: Partial<Record<ConfigName, unknown>> = {};
+  for (const name of configNames()) {
+    const s: Setting = SERVER_SETTINGS[name];
+    if ("default" in s) values[name] = s.default;
+  }
+  // Every ConfigName got its declared default above, of its declared kind.
+  return { ...(values as Omit<ServerConfig, "limits">), limits: DEFAULT_LIMITS };
 }
 
-export const DEFAULT_CONFIG: ServerConfig = {
-  host: "127.0.0.1",
-  port: 8000,
-  apiKeys: [],
-  idleTimeoutMs: 60_000,
-  maxMessageBytes: 32 * 1024 * 1024,
-  maxPendingPerConnection: 1024,
-  maxPendingTotal: 16_384,
-  maxConnections: 4_096,
-  maxConnectionsPerKey: 0,
-  rateLimitPerKey: 0,
-  rateBurstPerKey: 0,
-  shutdownTimeoutMs: 10_000,
-  metrics: true,
-  // Decoding 60 s of video or 5 s of audio needs well under 200 MB; 1 GB only stops runaways.
-  ffmpegMaxMemoryMb: 1_024,
-  threads: 0,
-  logLevel: "info",
-  limits: DEFAULT_LIMITS,
-};
+function configNames(): ConfigName[] {
+  return (Object.keys(SERVER_SETTINGS) as SettingName[]).filter((n): n is ConfigName => n !== "apiKeysFile" && n !== "workers");
+}
+
+export const DEFAULT_CONFIG: ServerConfig = defaults();
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
+/**
+ * A setting's value from text (an environment variable or a flag), checked against its kind;
+ * `label` names the source in the message (the variable, or the flag). Undefined when unset.
+ */
+export function parseSetting(s: Setting, raw: string | undefined, label: string): string | number | boolean | string[] | undefined {
   if (raw === undefined || raw === "") return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
-  return value;
+  switch (s.kind) {
+    case "int": {
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${label} must be a non-negative integer, got "${raw}"`);
+      return value;
+    }
+    case "bool": {
+      const v = raw.toLowerCase();
+      if (["1", "true", "on", "yes"].includes(v)) return true;
+      if (["0", "false", "off", "no"].includes(v)) return false;
+      throw new ConfigError(`${label} must be on or off, got "${raw}"`);
+    }
+    case "list":
+      return raw.split(",").map((k) => k.trim()).filter(Boolean);
+    default:
+      return raw;
+  }
 }
 
-function bool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
-  const raw = env[name]?.toLowerCase();
-  if (raw === undefined || raw === "") return undefined;
-  if (["1", "true", "on", "yes"].includes(raw)) return true;
-  if (["0", "false", "off", "no"].includes(raw)) return false;
-  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+/** A setting's value from the environment (its variable, then its fallback variable). */
+export function fromEnvironment(s: Setting, env: NodeJS.ProcessEnv): ReturnType<typeof parseSetting> {
+  return parseSetting(s, env[s.env], s.env) ?? (s.altEnv ? parseSetting(s, env[s.altEnv], s.altEnv) : undefined);
 }
 
 export function readKeysFile(path: string): string[] {
@@ -92,51 +76,45 @@ export function readKeysFile(path: string): string[] {
 type Overrides = Partial<Omit<ServerConfig, "limits">> & { limits?: Partial<MediaLimits>; apiKeysFile?: string };
 
 export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const fromEnv: Overrides = {
-    host: env.OPEN_EXPRESSION_HOST || undefined,
-    port: int(env, "OPEN_EXPRESSION_PORT") ?? int(env, "PORT"),
-    idleTimeoutMs: int(env, "OPEN_EXPRESSION_IDLE_TIMEOUT_MS"),
-    maxMessageBytes: int(env, "OPEN_EXPRESSION_MAX_MESSAGE_BYTES"),
-    maxPendingPerConnection: int(env, "OPEN_EXPRESSION_MAX_PENDING"),
-    maxPendingTotal: int(env, "OPEN_EXPRESSION_MAX_PENDING_TOTAL"),
-    maxConnections: int(env, "OPEN_EXPRESSION_MAX_CONNECTIONS"),
-    maxConnectionsPerKey: int(env, "OPEN_EXPRESSION_MAX_CONNECTIONS_PER_KEY"),
-    rateLimitPerKey: int(env, "OPEN_EXPRESSION_RATE_LIMIT"),
-    rateBurstPerKey: int(env, "OPEN_EXPRESSION_RATE_BURST"),
-    shutdownTimeoutMs: int(env, "OPEN_EXPRESSION_SHUTDOWN_TIMEOUT_MS"),
-    metrics: bool(env, "OPEN_EXPRESSION_METRICS"),
-    ffmpegMaxMemoryMb: int(env, "OPEN_EXPRESSION_FFMPEG_MAX_MEMORY_MB"),
-    threads: int(env, "OPEN_EXPRESSION_THREADS"),
-    logLevel: env.OPEN_EXPRESSION_LOG_LEVEL || undefined,
-  };
-  const limitsFromEnv: Partial<MediaLimits> = {
-    maxTextChars: int(env, "OPEN_EXPRESSION_MAX_TEXT_CHARS"),
-    maxAudioMs: int(env, "OPEN_EXPRESSION_MAX_AUDIO_MS"),
-    maxVideoMs: int(env, "OPEN_EXPRESSION_MAX_VIDEO_MS"),
-    maxImageWidth: int(env, "OPEN_EXPRESSION_MAX_IMAGE_WIDTH"),
-    maxImageHeight: int(env, "OPEN_EXPRESSION_MAX_IMAGE_HEIGHT"),
-    maxFacemeshFaces: int(env, "OPEN_EXPRESSION_MAX_FACEMESH_FACES"),
-    decodeTimeoutMs: int(env, "OPEN_EXPRESSION_DECODE_TIMEOUT_MS"),
-    maxVideoFrames: int(env, "OPEN_EXPRESSION_MAX_VIDEO_FRAMES"),
-  };
+  const fromEnv: Record<string, unknown> = {};
+  for (const name of configNames()) {
+    if (name === "apiKeys") continue; // merged below, with the key files
+    const value = fromEnvironment(SERVER_SETTINGS[name], env);
+    if (value !== undefined) fromEnv[name] = value;
+  }
+  const limitsFromEnv: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(LIMIT_SETTINGS)) {
+    const value = fromEnvironment(s, env);
+    if (value !== undefined) limitsFromEnv[name] = value;
+  }
+  const keysFile = SERVER_SETTINGS.apiKeysFile.env;
   const keys = [
-    ...(env.OPEN_EXPRESSION_API_KEYS ?? "").split(",").map((k) => k.trim()).filter(Boolean),
-    ...(env.OPEN_EXPRESSION_API_KEYS_FILE ? readKeysFile(env.OPEN_EXPRESSION_API_KEYS_FILE) : []),
+    ...(env[SERVER_SETTINGS.apiKeys.env] ?? "").split(",").map((k) => k.trim()).filter(Boolean),
+    ...(env[keysFile] ? readKeysFile(env[keysFile]) : []),
     ...(overrides.apiKeysFile ? readKeysFile(overrides.apiKeysFile) : []),
     ...(overrides.apiKeys ?? []),
   ];
+  const { apiKeysFile: _file, ...rest } = overrides;
+  // `fromEnv` holds values parsed by each setting's own kind (parseSetting).
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
-    ...defined(fromEnv),
-    ...defined(overrides),
+    ...(fromEnv as Partial<ServerConfig>),
+    ...defined(rest),
     apiKeys: keys,
-    limits: { ...DEFAULT_LIMITS, ...defined(limitsFromEnv), ...defined(overrides.limits ?? {}) },
+    limits: { ...DEFAULT_LIMITS, ...(limitsFromEnv as Partial<MediaLimits>), ...defined(overrides.limits ?? {}) },
   };
-  delete (config as Overrides).apiKeysFile;
-  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
-    throw new ConfigError(`port must be 0-65535, got ${config.port}`);
-  }
+  checkBounds(config);
   return config;
+}
+
+/** Upper bounds declared in the settings (e.g. the port's 65535). */
+function checkBounds(config: ServerConfig): void {
+  for (const name of configNames()) {
+    const s: Setting = SERVER_SETTINGS[name];
+    const value = config[name];
+    if (s.kind !== "int" || s.max === undefined || typeof value !== "number") continue;
+    if (!Number.isInteger(value) || value < 0 || value > s.max) throw new ConfigError(`${name} must be 0-${s.max}, got ${value}`);
+  }
 }
 
 function defined<T extends object>(obj: T): Partial<T> {

@@ -1,0 +1,137 @@
+/**
+ * Every server setting, declared once: its name, environment variable, `serve` flag, default,
+ * bounds and help text. `ServerConfig`, the environment reading, the `serve` options and their
+ * validation messages, and the README's configuration table are all derived from this list
+ * (`npm run settings:table` prints the table; a test keeps the README's copy in step).
+ */
+import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.js";
+
+interface Common {
+  /** Environment variable (and a fallback some platforms set, e.g. PORT). */
+  env: string;
+  altEnv?: string;
+  /** `serve` flag with its value name, e.g. "--port <port>"; absent = environment only. */
+  flag?: string;
+  help: string;
+  /** How the README shows the default when the value itself would mislead (e.g. "one per core"). */
+  defaultText?: string;
+}
+export interface IntSetting extends Common {
+  kind: "int";
+  default: number;
+  /** Inclusive bounds; integers from 0 up when absent. */
+  max?: number;
+}
+export interface BoolSetting extends Common {
+  kind: "bool";
+  default: boolean;
+}
+export interface StringSetting extends Common {
+  kind: "string";
+  default: string;
+}
+/** Comma-separated in the environment and on the command line. */
+export interface ListSetting extends Common {
+  kind: "list";
+  default: string[];
+}
+/** A file path; unset by default. */
+export interface PathSetting extends Common {
+  kind: "path";
+}
+export type Setting = IntSetting | BoolSetting | StringSetting | ListSetting | PathSetting;
+
+type ValueOf<S extends Setting> = S extends IntSetting ? number : S extends BoolSetting ? boolean : S extends ListSetting ? string[] : S extends PathSetting ? string | undefined : string;
+
+const int = (s: Omit<IntSetting, "kind">): IntSetting => ({ kind: "int", ...s });
+const bool = (s: Omit<BoolSetting, "kind">): BoolSetting => ({ kind: "bool", ...s });
+const string = (s: Omit<StringSetting, "kind">): StringSetting => ({ kind: "string", ...s });
+const list = (s: Omit<ListSetting, "kind">): ListSetting => ({ kind: "list", ...s });
+const path = (s: Omit<PathSetting, "kind">): PathSetting => ({ kind: "path", ...s });
+
+/** Server settings, in the README table's order. */
+export const SERVER_SETTINGS = {
+  host: string({ flag: "--host <host>", env: "OPEN_EXPRESSION_HOST", default: "127.0.0.1", help: "address to bind; non-loopback addresses need API keys" }),
+  port: int({ flag: "--port <port>", env: "OPEN_EXPRESSION_PORT", altEnv: "PORT", default: 8000, max: 65_535, help: "port; `0` picks a free one" }),
+  apiKeys: list({ flag: "--api-keys <keys>", env: "OPEN_EXPRESSION_API_KEYS", default: [], defaultText: "none", help: "comma-separated API keys" }),
+  apiKeysFile: path({ flag: "--api-keys-file <path>", env: "OPEN_EXPRESSION_API_KEYS_FILE", defaultText: "none", help: "one key per line, `#` comments" }),
+  logLevel: string({ flag: "--log-level <level>", env: "OPEN_EXPRESSION_LOG_LEVEL", default: "info", help: "JSON logs (pino); payloads and keys are never logged" }),
+  threads: int({ flag: "--threads <n>", env: "OPEN_EXPRESSION_THREADS", default: 0, defaultText: "one per core", help: "inference worker threads" }),
+  idleTimeoutMs: int({ flag: "--idle-timeout-ms <ms>", env: "OPEN_EXPRESSION_IDLE_TIMEOUT_MS", default: 60_000, help: "close idle connections with 1000; `0` = never" }),
+  workers: int({
+    flag: "--workers <n>",
+    env: "OPEN_EXPRESSION_WORKERS",
+    default: 1,
+    help: "server processes sharing the port (node:cluster); a worker that dies is replaced; without `--threads`, each worker gets cores ÷ workers inference threads",
+  }),
+  maxMessageBytes: int({ env: "OPEN_EXPRESSION_MAX_MESSAGE_BYTES", default: 32 * 1024 * 1024, defaultText: "32 MiB", help: "largest WebSocket message" }),
+  maxPendingPerConnection: int({ env: "OPEN_EXPRESSION_MAX_PENDING", default: 1024, help: "messages waiting per connection before `E0902`" }),
+  maxConnections: int({ flag: "--max-connections <n>", env: "OPEN_EXPRESSION_MAX_CONNECTIONS", default: 4_096, help: "open connections in total; beyond it upgrades get 503; `0` = unlimited" }),
+  maxConnectionsPerKey: int({ flag: "--max-connections-per-key <n>", env: "OPEN_EXPRESSION_MAX_CONNECTIONS_PER_KEY", default: 0, defaultText: "`0` (unlimited)", help: "open connections per API key; beyond it 429" }),
+  rateLimitPerKey: int({ flag: "--rate-limit <n>", env: "OPEN_EXPRESSION_RATE_LIMIT", default: 0, defaultText: "`0` (unlimited)", help: "messages per second per API key; beyond it `E0904`" }),
+  rateBurstPerKey: int({ flag: "--rate-burst <n>", env: "OPEN_EXPRESSION_RATE_BURST", default: 0, defaultText: "the rate", help: "messages a key may send at once before the rate applies" }),
+  maxPendingTotal: int({ flag: "--max-pending-total <n>", env: "OPEN_EXPRESSION_MAX_PENDING_TOTAL", default: 16_384, help: "messages waiting across all connections before `E0902`; `0` = unlimited" }),
+  shutdownTimeoutMs: int({ flag: "--shutdown-timeout-ms <ms>", env: "OPEN_EXPRESSION_SHUTDOWN_TIMEOUT_MS", default: 10_000, help: "on SIGTERM, time to answer in-flight messages before closing with 1001" }),
+  metrics: bool({ env: "OPEN_EXPRESSION_METRICS", default: true, help: "`off` disables `/metrics`" }),
+  // Decoding 60 s of video or 5 s of audio needs well under 200 MB; 1 GB only stops runaways.
+  ffmpegMaxMemoryMb: int({ env: "OPEN_EXPRESSION_FFMPEG_MAX_MEMORY_MB", default: 1_024, help: "resident memory of one ffmpeg child (Linux); beyond it `E0200`; `0` = unlimited" }),
+} as const;
+
+/** Per-message media limits (`ServerConfig.limits`); defaults are the official service's (media/limits.ts). */
+export const LIMIT_SETTINGS: { readonly [K in keyof MediaLimits]: IntSetting } = {
+  maxTextChars: int({ env: "OPEN_EXPRESSION_MAX_TEXT_CHARS", default: DEFAULT_LIMITS.maxTextChars, help: "text limit (`E0206`)" }),
+  maxAudioMs: int({ env: "OPEN_EXPRESSION_MAX_AUDIO_MS", default: DEFAULT_LIMITS.maxAudioMs, help: "audio limit (`E0203`)" }),
+  maxVideoMs: int({ env: "OPEN_EXPRESSION_MAX_VIDEO_MS", default: DEFAULT_LIMITS.maxVideoMs, help: "video limit (`E0204`)" }),
+  maxImageWidth: int({ env: "OPEN_EXPRESSION_MAX_IMAGE_WIDTH", default: DEFAULT_LIMITS.maxImageWidth, help: "image width limit (`E0205`)" }),
+  maxImageHeight: int({ env: "OPEN_EXPRESSION_MAX_IMAGE_HEIGHT", default: DEFAULT_LIMITS.maxImageHeight, help: "image height limit (`E0205`)" }),
+  maxFacemeshFaces: int({ env: "OPEN_EXPRESSION_MAX_FACEMESH_FACES", default: DEFAULT_LIMITS.maxFacemeshFaces, help: "faces per facemesh message" }),
+  decodeTimeoutMs: int({ env: "OPEN_EXPRESSION_DECODE_TIMEOUT_MS", default: DEFAULT_LIMITS.decodeTimeoutMs, help: "time limit of one ffmpeg run (probe, audio, frames); beyond it `E0200`" }),
+  maxVideoFrames: int({ env: "OPEN_EXPRESSION_MAX_VIDEO_FRAMES", default: DEFAULT_LIMITS.maxVideoFrames, help: "video frames measured per message" }),
+};
+
+type ServerSettings = typeof SERVER_SETTINGS;
+export type SettingName = keyof ServerSettings;
+/** Values of the server settings, one field per setting. */
+export type SettingValues = { -readonly [K in SettingName]: ValueOf<ServerSettings[K]> };
+
+/** Every setting with its name and group, in table order (limits after the connection settings). */
+export function allSettings(): { name: string; group: "server" | "limits"; setting: Setting }[] {
+  const server = Object.entries(SERVER_SETTINGS).map(([name, setting]) => ({ name, group: "server" as const, setting }));
+  const limits = Object.entries(LIMIT_SETTINGS).map(([name, setting]) => ({ name, group: "limits" as const, setting }));
+  // The table lists the per-message limits right after the per-connection queue, as before.
+  const at = server.findIndex((s) => s.name === "maxPendingPerConnection") + 1;
+  return [...server.slice(0, at), ...limits, ...server.slice(at)];
+}
+
+/** The flag's bare name ("--port <port>" -> "--port"). */
+export const flagName = (s: Setting): string | undefined => s.flag?.split(" ")[0];
+
+function defaultCell(s: Setting): string {
+  if (s.defaultText) return s.defaultText;
+  switch (s.kind) {
+    case "bool":
+      return s.default ? "`on`" : "`off`";
+    case "list":
+      return s.default.length ? `\`${s.default.join(",")}\`` : "none";
+    case "path":
+      return "none";
+    default:
+      return `\`${s.default}\``;
+  }
+}
+
+/** The README's configuration table. */
+export function settingsTable(): string {
+  const rows = allSettings().map(({ setting: s }) => {
+    const flag = flagName(s);
+    const env = `\`${s.env}\`${s.altEnv ? ` (or \`${s.altEnv}\`)` : ""}`;
+    const cells = [flag ? `\`${flag}\`` : "", env, defaultCell(s), s.help];
+    return `|${cells.map((c) => (c ? ` ${c} ` : " ")).join("|")}|`;
+  });
+  return ["| flag | environment | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+/** The `serve` help line of a setting: its help, environment variable and default. */
+export function flagHelp(s: Setting): string {
+  return `${s.help.replaceAll("`", "")} (env ${s.env}; default ${defaultCell(s).replaceAll("`", "")})`;
+}
