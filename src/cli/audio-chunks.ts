@@ -7,9 +7,9 @@
  */
 import { DecodeError, decodeAudio, probeMedia } from "../media/ffmpeg.js";
 import { encodeWav } from "../media/wav.js";
+import { AUDIO_SAMPLE_RATE as SAMPLE_RATE } from "../primitives.js";
 
 export const DEFAULT_CHUNK_SECONDS = 4;
-const SAMPLE_RATE = 16_000;
 /** Longest file decoded for chunking: 1 h is about 230 MB of float32 samples. */
 export const MAX_AUDIO_SECONDS = 3600;
 

@@ -40,8 +40,6 @@ export type ModelInput =
     }
   | { kind: "facemesh"; faces: number[][][] };
 
-export type InputKind = ModelInput["kind"];
-
 export interface ModelResult<P, C = never> {
   predictions: P[];
   /** A warning instead of (or next to) predictions, e.g. W0103 no faces. */

@@ -7,9 +7,10 @@
  * syllable rate.
  */
 import { PitchDetector } from "pitchy";
+import { AUDIO_SAMPLE_RATE } from "../../primitives.js";
 import { SpectralFrame } from "./spectrum.js";
 
-export const SAMPLE_RATE = 16_000;
+export const SAMPLE_RATE = AUDIO_SAMPLE_RATE;
 export const FRAME = 512;
 export const HOP = 160;
 /** Pitch is estimated every PITCH_EVERY frames (20 ms) and held in between. */

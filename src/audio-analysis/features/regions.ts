@@ -4,13 +4,11 @@
  * speech. A frame is active when it is louder than -55 dBFS and at least 15 dB above the window's
  * noise floor (its 10th-percentile frame energy); steady noise therefore never becomes active.
  */
+import type { TimeSpan } from "../../primitives.js";
 import { HOP, SAMPLE_RATE, type FrameFeatures } from "./frames.js";
 
-export interface Region {
-  /** Seconds from the first sample of the analysed buffer. */
-  begin: number;
-  end: number;
-}
+/** Seconds from the first sample of the analysed buffer. */
+export type Region = TimeSpan;
 
 export interface RegionOptions {
   minDb?: number;

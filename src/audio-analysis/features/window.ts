@@ -3,12 +3,11 @@
  * the stream time where the window ends worked out once.
  */
 import type { ModelInput } from "../../models/model.js";
+import type { TimeSpan } from "../../primitives.js";
 import { SAMPLE_RATE } from "./frames.js";
 
-export interface TimeSpan {
-  begin: number;
-  end: number;
-}
+export type { TimeSpan } from "../../primitives.js";
+export { roundScore, roundTime } from "../../primitives.js";
 
 export interface AudioWindow {
   samples: Float32Array;
@@ -56,7 +55,3 @@ export function piecesInNewAudio(spans: readonly TimeSpan[], w: AudioWindow, min
     })
     .filter((p) => p.scored.end > p.scored.begin && p.reported.end > p.reported.begin);
 }
-
-/** Milliseconds precision is plenty for stream times and keeps replies stable across chunkings. */
-export const roundTime = (t: number) => Math.round(t * 1000) / 1000;
-export const roundScore = (x: number) => Math.round(x * 1e6) / 1e6;

@@ -1,8 +1,8 @@
 /**
  * Silero VAD v5 (the ONNX file shipped in @ricky0123/vad-web, MIT model / ISC package) on
  * onnxruntime-node: speech probability per 32 ms frame of 16 kHz audio, turned into speech
- * regions with hysteresis. Runs inside the inference workers (see inference/worker.ts), so the
- * native calls never hold the event loop that serves sockets.
+ * regions with hysteresis. Runs inside the inference workers as the "speech" stage
+ * (inference/stages.ts), so the native calls never hold the event loop that serves sockets.
  *
  * Non-speech vocal sounds, as observed on synthetic audio: espeak-ng "ha ha ha" and "hmm" come
  * out as speech; breath-like filtered noise (a sigh stand-in, p <= 0.11) and a steady 180 Hz
@@ -12,8 +12,9 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import ort from "onnxruntime-node";
+import { AUDIO_SAMPLE_RATE, roundTime, type TimeSpan } from "../../primitives.js";
 
-export const VAD_SAMPLE_RATE = 16_000;
+export const VAD_SAMPLE_RATE = AUDIO_SAMPLE_RATE;
 /** Silero v5 at 16 kHz takes 512 new samples a call, preceded by the previous call's last 64. */
 const FRAME = 512;
 const CONTEXT = 64;
@@ -30,10 +31,8 @@ export const VAD_THRESHOLDS = {
   mergeGapSec: 0.3,
 } as const;
 
-export interface Region {
-  begin: number;
-  end: number;
-}
+/** A speech region, in seconds. */
+export type Region = TimeSpan;
 
 let session: Promise<ort.InferenceSession> | undefined;
 
@@ -103,4 +102,4 @@ export async function detectSpeech(samples: Float32Array, offsetSec = 0): Promis
   return regions.map((r) => ({ begin: round(r.begin + offsetSec), end: round(r.end + offsetSec) }));
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
+const round = roundTime;
