@@ -6,16 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { AUDIO_SAMPLE_RATE, decodeSound } from "../src/media/audio.js";
-import { DecodeError, runFfmpeg } from "../src/media/ffmpeg.js";
-import { DEFAULT_LIMITS } from "../src/media/limits.js";
-import { isAvailable } from "../src/models/registry.js";
-import type { ModelName } from "../src/protocol/index.js";
-import type { RunningServer } from "../src/server/index.js";
-import { AUDIO_FORMATS, encodeAudio, espeakMissing, ffmpeg, silence, speech } from "./helpers/av.js";
-import { Conn, type Reply } from "./helpers/conn.js";
-import { startTestServer } from "./helpers/server.js";
-import { b64, wav } from "./fixtures/media.js";
+import { AUDIO_SAMPLE_RATE, decodeSound } from "../../src/media/audio.js";
+import { DecodeError, runFfmpeg } from "../../src/media/ffmpeg.js";
+import { DEFAULT_LIMITS } from "../../src/media/limits.js";
+import { isAvailable } from "../../src/models/registry.js";
+import type { ModelName } from "../../src/protocol/index.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { AUDIO_FORMATS, encodeAudio, espeakMissing, ffmpeg, silence, speech } from "../helpers/av.js";
+import { Conn, type Reply } from "../helpers/conn.js";
+import { startTestServer } from "../helpers/server.js";
+import { b64, wav } from "../fixtures/media.js";
 
 const skip = espeakMissing;
 const TEXT = "The quick brown fox jumps over the lazy dog.";

@@ -5,15 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { encodeWav as wav } from "../src/media/wav.js";
-import { AUDIO_SAMPLE_RATE, decodeSound } from "../src/media/audio.js";
-import { DEFAULT_LIMITS } from "../src/media/limits.js";
-import type { TimedPrediction } from "../src/protocol/index.js";
-import type { RunningServer } from "../src/server/index.js";
-import { concatWav, espeakMissing, silence, speech } from "./helpers/av.js";
-import { Conn } from "./helpers/conn.js";
-import { assertPiecesTile } from "./helpers/pieces.js";
-import { startTestServer } from "./helpers/server.js";
+import { encodeWav as wav } from "../../src/media/wav.js";
+import { AUDIO_SAMPLE_RATE, decodeSound } from "../../src/media/audio.js";
+import { DEFAULT_LIMITS } from "../../src/media/limits.js";
+import type { TimedPrediction } from "../../src/protocol/index.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { concatWav, espeakMissing, silence, speech } from "../helpers/av.js";
+import { Conn } from "../helpers/conn.js";
+import { assertPiecesTile } from "../helpers/pieces.js";
+import { startTestServer } from "../helpers/server.js";
 
 /** Silero's frame (32 ms) of alignment plus its hysteresis: the README's whole-versus-chunked tolerance. */
 const TOLERANCE_SEC = 0.15;

@@ -9,14 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { audioChunks } from "../src/cli/audio-chunks.js";
-import { chunkText } from "../src/cli/chunk.js";
-import type { StreamReply } from "../src/client/index.js";
-import type { RunningServer } from "../src/server/index.js";
-import { concatWav, espeakMissing, silence, speech } from "./helpers/av.js";
-import { startTestServer } from "./helpers/server.js";
+import { audioChunks } from "../../src/cli/audio-chunks.js";
+import { chunkText } from "../../src/cli/chunk.js";
+import type { StreamReply } from "../../src/client/index.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { concatWav, espeakMissing, silence, speech } from "../helpers/av.js";
+import { startTestServer } from "../helpers/server.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const KEY = "cli-test-key";
 
 interface Run {

@@ -14,9 +14,9 @@ import {
   ExpressionError,
   normalizeUrl,
   type StreamReply,
-} from "../src/client/index.js";
-import type { RunningServer } from "../src/server/index.js";
-import { startTestServer } from "./helpers/server.js";
+} from "../../src/client/index.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { startTestServer } from "../helpers/server.js";
 
 const KEY = "client-test-key";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { CliProcess } from "./helpers/cli-process.js";
-import { Conn } from "./helpers/conn.js";
+import { CliProcess } from "../helpers/cli-process.js";
+import { Conn } from "../helpers/conn.js";
 
 const started: CliProcess[] = [];
 after(() => {

@@ -5,12 +5,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
-import { FacemeshPrediction } from "../src/protocol/index.js";
-import { detectFaces, loadFaceRuntime } from "../src/models/face/index.js";
-import { meshFeatures } from "../src/models/facemesh/features.js";
-import type { RunningServer } from "../src/server/index.js";
-import { startTestServer } from "./helpers/server.js";
-import { b64, Conn, sample } from "./helpers/face.js";
+import { FacemeshPrediction } from "../../src/protocol/index.js";
+import { detectFaces, loadFaceRuntime } from "../../src/models/face/index.js";
+import { meshFeatures } from "../../src/models/facemesh/features.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { startTestServer } from "../helpers/server.js";
+import { b64, Conn, sample } from "../helpers/face.js";
 
 let server: RunningServer;
 let conn: Conn;

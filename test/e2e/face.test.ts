@@ -6,12 +6,12 @@ import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { StreamClient } from "hume/expressionMeasurement/stream";
 import * as serialization from "hume/serialization";
-import { FACS_36, DESCRIPTIONS_27, FacePrediction, type ProtocolError } from "../src/protocol/index.js";
-import { decodeImage } from "../src/media/image.js";
-import type { RunningServer } from "../src/server/index.js";
-import { FACE_EMOTION_LABELS } from "../src/models/face/emotion.js";
-import { startTestServer } from "./helpers/server.js";
-import { b64, Conn, ferPng, flatPng, noisePng, reframe, sample, SAMPLE_FACES, type Reply } from "./helpers/face.js";
+import { FACS_36, DESCRIPTIONS_27, FacePrediction, type ProtocolError } from "../../src/protocol/index.js";
+import { decodeImage } from "../../src/media/image.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { FACE_EMOTION_LABELS } from "../../src/models/face/emotion.js";
+import { startTestServer } from "../helpers/server.js";
+import { b64, Conn, ferPng, flatPng, noisePng, reframe, sample, SAMPLE_FACES, type Reply } from "../helpers/face.js";
 
 let server: RunningServer;
 let conn: Conn;

@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { RunningServer } from "../src/server/index.js";
-import { datasetsRoot } from "../src/training/prosody/data.js";
-import { espeakMissing, speech } from "./helpers/av.js";
-import { clientParse, openHumeStream, type HumeStream, type Reply } from "./helpers/hume.js";
-import { startTestServer } from "./helpers/server.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { datasetsRoot } from "../../src/training/prosody/data.js";
+import { espeakMissing, speech } from "../helpers/av.js";
+import { clientParse, openHumeStream, type HumeStream, type Reply } from "../helpers/hume.js";
+import { startTestServer } from "../helpers/server.js";
 
 const API_KEY = "audio-key";
 // A 3.6 s laugh (the server's default audio limit is 5 s).

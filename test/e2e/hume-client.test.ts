@@ -12,12 +12,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { StreamClient } from "hume/expressionMeasurement/stream";
-import { packageRoot, weightsPath } from "../src/package-paths.js";
-import { isAvailable } from "../src/models/registry.js";
-import type { RunningServer } from "../src/server/index.js";
-import { facemesh } from "./fixtures/media.js";
-import { openHumeStream, strictParse, type Reply } from "./helpers/hume.js";
-import { startTestServer } from "./helpers/server.js";
+import { packageRoot, weightsPath } from "../../src/package-paths.js";
+import { isAvailable } from "../../src/models/registry.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { facemesh } from "../fixtures/media.js";
+import { openHumeStream, strictParse, type Reply } from "../helpers/hume.js";
+import { startTestServer } from "../helpers/server.js";
 
 
 const API_KEY = "local-dev-key";

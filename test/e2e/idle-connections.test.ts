@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import WebSocket from "ws";
-import { metric } from "./helpers/metrics.js";
-import { eventually, startTestServer } from "./helpers/server.js";
+import { metric } from "../helpers/metrics.js";
+import { eventually, startTestServer } from "../helpers/server.js";
 
 const COUNT = 1_000;
 

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Conn, handshake, type Reply } from "./helpers/conn.js";
-import { eventually, startTestServer } from "./helpers/server.js";
-import { ffmpeg } from "./helpers/av.js";
+import { Conn, handshake, type Reply } from "../helpers/conn.js";
+import { eventually, startTestServer } from "../helpers/server.js";
+import { ffmpeg } from "../helpers/av.js";
 
 const TEXT = "I am so grateful for all of this.";
 const language = (id: string, data = TEXT, granularity = "passage") => ({ models: { language: { granularity } }, raw_text: true, data, payload_id: id });

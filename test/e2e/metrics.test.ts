@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { test } from "node:test";
 import { pino } from "pino";
-import { loadConfig, startServer } from "../src/server/index.js";
-import { Conn } from "./helpers/conn.js";
-import { metric, scrape, series } from "./helpers/metrics.js";
-import { eventually, startTestServer, waitReady } from "./helpers/server.js";
+import { loadConfig, startServer } from "../../src/server/index.js";
+import { Conn } from "../helpers/conn.js";
+import { metric, scrape, series } from "../helpers/metrics.js";
+import { eventually, startTestServer, waitReady } from "../helpers/server.js";
 
 const TEXT = "Thank you so much, this made my day!";
 const language = (id: string, data = TEXT) => ({ models: { language: { granularity: "passage" } }, raw_text: true, data, payload_id: id });

@@ -11,12 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import sharp from "sharp";
-import { normalizeUrl } from "../src/client/url.js";
-import { packageRoot } from "../src/package-paths.js";
-import { ffmpeg } from "./helpers/av.js";
-import { sample } from "./helpers/face.js";
-import { CliProcess, readyStreamUrl } from "./helpers/cli-process.js";
-import { Conn, handshakeStatus, type Reply } from "./helpers/conn.js";
+import { normalizeUrl } from "../../src/client/url.js";
+import { packageRoot } from "../../src/package-paths.js";
+import { ffmpeg } from "../helpers/av.js";
+import { sample } from "../helpers/face.js";
+import { CliProcess, readyStreamUrl } from "../helpers/cli-process.js";
+import { Conn, handshakeStatus, type Reply } from "../helpers/conn.js";
 
 const nginxBin = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p)) ??
   (spawnSync("nginx", ["-v"], { stdio: "ignore" }).status === 0 ? "nginx" : undefined);

@@ -9,11 +9,11 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { packageRoot } from "../src/package-paths.js";
-import type { RunningServer } from "../src/server/index.js";
-import { buildWeb } from "../src/web/build.js";
-import { browserMissing, launchBrowser, makeFakeMedia, type FakeMedia } from "./helpers/browser.js";
-import { startTestServer } from "./helpers/server.js";
+import { packageRoot } from "../../src/package-paths.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { buildWeb } from "../../src/web/build.js";
+import { browserMissing, launchBrowser, makeFakeMedia, type FakeMedia } from "../helpers/browser.js";
+import { startTestServer } from "../helpers/server.js";
 
 const KEY = "playground-key";
 const SHOTS = join(packageRoot, "artifacts", "playground");

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { after, test } from "node:test";
-import { Conn, handshakeStatus } from "./helpers/conn.js";
-import { packageRoot } from "../src/package-paths.js";
+import { Conn, handshakeStatus } from "../helpers/conn.js";
+import { packageRoot } from "../../src/package-paths.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type LogLine = Record<string, any>;

@@ -8,14 +8,14 @@ import { readFileSync } from "node:fs";
 import { createServer as createNetServer, connect as netConnect, type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
-import { weightsPath } from "../src/package-paths.js";
-import { AVAILABLE_MODELS, isAvailable } from "../src/models/registry.js";
-import { InferencePool } from "../src/inference/pool.js";
-import type { ModelName, ProtocolError } from "../src/protocol/index.js";
-import { ConfigError, createLogger, loadConfig, startServer, type RunningServer } from "../src/server/index.js";
-import { b64, facemesh, noise, png, pngHeader, wav, webmHeader } from "./fixtures/media.js";
-import { Conn, handshakeStatus, type Reply } from "./helpers/conn.js";
-import { startTestServer } from "./helpers/server.js";
+import { weightsPath } from "../../src/package-paths.js";
+import { AVAILABLE_MODELS, isAvailable } from "../../src/models/registry.js";
+import { InferencePool } from "../../src/inference/pool.js";
+import type { ModelName, ProtocolError } from "../../src/protocol/index.js";
+import { ConfigError, createLogger, loadConfig, startServer, type RunningServer } from "../../src/server/index.js";
+import { b64, facemesh, noise, png, pngHeader, wav, webmHeader } from "../fixtures/media.js";
+import { Conn, handshakeStatus, type Reply } from "../helpers/conn.js";
+import { startTestServer } from "../helpers/server.js";
 
 // ------------------------------------------------------------------------------------ client
 

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import WebSocket from "ws";
-import { CliProcess, readyStreamUrl } from "./helpers/cli-process.js";
-import { eventually } from "./helpers/server.js";
+import { CliProcess, readyStreamUrl } from "../helpers/cli-process.js";
+import { eventually } from "../helpers/server.js";
 
 type Reply = Record<string, unknown> & { payload_id?: string; code?: string; error?: string };
 

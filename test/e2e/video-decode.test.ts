@@ -8,15 +8,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { after, before, describe, test } from "node:test";
-import { DEFAULT_LIMITS } from "../src/media/limits.js";
-import { extractFrames, splitJpegs, type VideoFrame } from "../src/media/video.js";
-import { packageRoot } from "../src/package-paths.js";
-import { isAvailable } from "../src/models/registry.js";
-import type { RunningServer } from "../src/server/index.js";
-import { espeakMissing, speech, video, VIDEO_FORMATS } from "./helpers/av.js";
-import { Conn, type Reply } from "./helpers/conn.js";
-import { startTestServer } from "./helpers/server.js";
-import { b64 } from "./fixtures/media.js";
+import { DEFAULT_LIMITS } from "../../src/media/limits.js";
+import { extractFrames, splitJpegs, type VideoFrame } from "../../src/media/video.js";
+import { packageRoot } from "../../src/package-paths.js";
+import { isAvailable } from "../../src/models/registry.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { espeakMissing, speech, video, VIDEO_FORMATS } from "../helpers/av.js";
+import { Conn, type Reply } from "../helpers/conn.js";
+import { startTestServer } from "../helpers/server.js";
+import { b64 } from "../fixtures/media.js";
 
 const MAX_VIDEO_MS = 4000;
 /** A real photo with three frontal faces, shipped in a dev dependency. */

@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { TEST_HOOK_TEXT } from "../src/inference/test-hooks.js";
-import type { RunningServer } from "../src/server/index.js";
-import { Conn, type Reply } from "./helpers/conn.js";
-import { metric } from "./helpers/metrics.js";
-import { startTestServer } from "./helpers/server.js";
+import { TEST_HOOK_TEXT } from "../../src/inference/test-hooks.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { Conn, type Reply } from "../helpers/conn.js";
+import { metric } from "../helpers/metrics.js";
+import { startTestServer } from "../helpers/server.js";
 
 const TEXT = "Thank you so much, this made my day!";
 const language = (id: string, data = TEXT) => ({ models: { language: { granularity: "passage" } }, raw_text: true, data, payload_id: id });

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { AUDIO_SAMPLE_RATE, AudioStream, decodeSound } from "../src/media/audio.js";
-import { DEFAULT_LIMITS } from "../src/media/limits.js";
-import { withStages } from "../src/inference/stages.js";
-import { regionsFromProbabilities, VAD_THRESHOLDS, type Region } from "../src/audio-analysis/vad/silero.js";
-import { concatWav, espeakMissing, silence, speech } from "./helpers/av.js";
+import { AUDIO_SAMPLE_RATE, AudioStream, decodeSound } from "../../../src/media/audio.js";
+import { DEFAULT_LIMITS } from "../../../src/media/limits.js";
+import { withStages } from "../../../src/inference/stages.js";
+import { regionsFromProbabilities, VAD_THRESHOLDS, type Region } from "../../../src/audio-analysis/vad/silero.js";
+import { concatWav, espeakMissing, silence, speech } from "../../helpers/av.js";
 
 /** Boundary tolerance between whole and chunked: one Silero frame (32 ms) of alignment plus hysteresis. */
 const TOLERANCE_SEC = 0.15;

@@ -4,12 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { decodeBase64, isBase64, stripDataUrl } from "../src/media/base64.js";
-import { intake, type IntakeRequest, type Media } from "../src/media/intake.js";
-import { DEFAULT_LIMITS, type MediaLimits } from "../src/media/limits.js";
-import { decodeText, sniff } from "../src/media/sniff.js";
-import { ProtocolError, type ModelName } from "../src/protocol/index.js";
-import { b64, facemesh, noise, png, pngHeader, wav, webmHeader } from "./fixtures/media.js";
+import { decodeBase64, isBase64, stripDataUrl } from "../../../src/media/base64.js";
+import { intake, type IntakeRequest, type Media } from "../../../src/media/intake.js";
+import { DEFAULT_LIMITS, type MediaLimits } from "../../../src/media/limits.js";
+import { decodeText, sniff } from "../../../src/media/sniff.js";
+import { ProtocolError, type ModelName } from "../../../src/protocol/index.js";
+import { b64, facemesh, noise, png, pngHeader, wav, webmHeader } from "../../fixtures/media.js";
 
 async function intakeCode(req: Partial<IntakeRequest> & { data: string }, limits: Partial<MediaLimits> = {}): Promise<string | Media> {
   try {

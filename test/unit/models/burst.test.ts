@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { decodeAudio } from "../src/media/ffmpeg.js";
-import { burstModel, MIN_SEC } from "../src/models/burst/index.js";
-import { BURST_CALL_TYPES, BURST_EMOTIONS } from "../src/models/burst/labels.js";
-import type { TimedPrediction } from "../src/protocol/index.js";
-import { datasetsRoot } from "../src/training/prosody/data.js";
+import { decodeAudio } from "../../../src/media/ffmpeg.js";
+import { burstModel, MIN_SEC } from "../../../src/models/burst/index.js";
+import { BURST_CALL_TYPES, BURST_EMOTIONS } from "../../../src/models/burst/labels.js";
+import type { TimedPrediction } from "../../../src/protocol/index.js";
+import { datasetsRoot } from "../../../src/training/prosody/data.js";
 
 const SR = 16_000;
 const LAUGH = join(datasetsRoot(), "nonverbal", "laughing", "3S0D_12_8_0_16_0_0_0.flac");
@@ -28,7 +28,7 @@ before(async () => {
   await burstModel.load();
 });
 
-import { assertPiecesTile } from "./helpers/pieces.js";
+import { assertPiecesTile } from "../../helpers/pieces.js";
 
 describe("burst model", () => {
   it("finds a laugh: Amusement high, laughing among the top call types", { skip: !hasData }, async () => {

@@ -1,11 +1,11 @@
 /** Pure functions of the face models: geometry (FACS, descriptions), identities, metrics. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DESCRIPTIONS_27, FACS_36 } from "../src/protocol/index.js";
-import { descriptionScores, facsScores, LM, measure, ramp } from "../src/models/face/geometry.js";
-import { assignDeferredIdentities, assignIdentities, cosine, emptyIdentityState, identityStateOf } from "../src/models/face/identity.js";
-import { clampBox } from "../src/models/face/index.js";
-import { metrics } from "../src/training/facemesh/metrics.js";
+import { DESCRIPTIONS_27, FACS_36 } from "../../../src/protocol/index.js";
+import { descriptionScores, facsScores, LM, measure, ramp } from "../../../src/models/face/geometry.js";
+import { assignDeferredIdentities, assignIdentities, cosine, emptyIdentityState, identityStateOf } from "../../../src/models/face/identity.js";
+import { clampBox } from "../../../src/models/face/index.js";
+import { metrics } from "../../../src/training/facemesh/metrics.js";
 
 /** A schematic face (IOD = 100 px, eyes level at y = 100) with adjustable features. */
 function face(o: { eyeOpen?: number; brow?: number; corner?: number; lipGap?: number; pitchZ?: number } = {}): number[][] {

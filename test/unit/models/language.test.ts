@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { loadLanguageClassifier, type LanguageClassifier } from "../src/models/language/classifier.js";
-import { segment, type Granularity } from "../src/models/language/segment.js";
-import { sentimentDistribution } from "../src/models/language/sentiment.js";
+import { loadLanguageClassifier, type LanguageClassifier } from "../../../src/models/language/classifier.js";
+import { segment, type Granularity } from "../../../src/models/language/segment.js";
+import { sentimentDistribution } from "../../../src/models/language/sentiment.js";
 
 let clf: LanguageClassifier;
 before(async () => {

@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { decodeAudio } from "../src/media/ffmpeg.js";
-import { featurise, SEGMENT_FEATURE_DIM } from "../src/audio-analysis/features/index.js";
-import { PROSODY_EXTRA_NAMES, prosodyFeatures } from "../src/models/prosody/features.js";
-import { datasetsRoot } from "../src/training/prosody/data.js";
+import { decodeAudio } from "../../../src/media/ffmpeg.js";
+import { featurise, SEGMENT_FEATURE_DIM } from "../../../src/audio-analysis/features/index.js";
+import { PROSODY_EXTRA_NAMES, prosodyFeatures } from "../../../src/models/prosody/features.js";
+import { datasetsRoot } from "../../../src/training/prosody/data.js";
 
 const SR = 16_000;
 const CLIP = join(datasetsRoot(), "ravdess", "Actor_02", "03-01-04-02-01-01-02.flac"); // sad, strong

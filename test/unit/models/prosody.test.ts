@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { decodeAudio } from "../src/media/ffmpeg.js";
-import { energyRegions, frameFeatures, type TimeSpan } from "../src/audio-analysis/features/index.js";
-import { MIN_SEGMENT_SEC, prosodyModel } from "../src/models/prosody/index.js";
-import { PROSODY_LABELS } from "../src/models/prosody/labels.js";
-import type { TimedPrediction } from "../src/protocol/index.js";
-import { datasetsRoot } from "../src/training/prosody/data.js";
-import { assertPiecesTile } from "./helpers/pieces.js";
+import { decodeAudio } from "../../../src/media/ffmpeg.js";
+import { energyRegions, frameFeatures, type TimeSpan } from "../../../src/audio-analysis/features/index.js";
+import { MIN_SEGMENT_SEC, prosodyModel } from "../../../src/models/prosody/index.js";
+import { PROSODY_LABELS } from "../../../src/models/prosody/labels.js";
+import type { TimedPrediction } from "../../../src/protocol/index.js";
+import { datasetsRoot } from "../../../src/training/prosody/data.js";
+import { assertPiecesTile } from "../../helpers/pieces.js";
 
 const SR = 16_000;
 const CLIP = join(datasetsRoot(), "ravdess", "Actor_01", "03-01-05-02-01-01-01.flac"); // angry, strong
