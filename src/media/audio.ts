@@ -51,7 +51,7 @@ export async function decodeSound(bytes: Uint8Array, source: SoundSource, limits
 }
 
 export function noAudioSignal(why: string): ProtocolError {
-  return new ProtocolError(ErrorCode.NoAudioSignal, `No audio signal could be inferred from the payload (${why}), but audio models were configured.`);
+  return new ProtocolError(ErrorCode.NoAudioSignal, messages.noAudioSignal(why));
 }
 
 /** DecodeError → coded protocol error; anything else passes through (E0903 upstream). */
@@ -61,9 +61,9 @@ export function decodeFailure(err: unknown, what: SoundSource): unknown {
     case "no-audio":
       return noAudioSignal("the media has no audio stream");
     case "timeout":
-      return new ProtocolError(ErrorCode.UnknownMediaFormat, `Decoding the ${what} timed out (${err.message}); the file may be damaged.`);
+      return new ProtocolError(ErrorCode.UnknownMediaFormat, messages.decodeTimedOut(what, err.message));
     default:
-      return new ProtocolError(ErrorCode.UnknownMediaFormat, `The ${what} could not be decoded.`);
+      return new ProtocolError(ErrorCode.UnknownMediaFormat, messages.undecodable(what));
   }
 }
 

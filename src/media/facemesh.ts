@@ -1,11 +1,11 @@
-import { ErrorCode, ProtocolError } from "../protocol/index.js";
+import { ErrorCode, ProtocolError, messages } from "../protocol/index.js";
 
 export const LANDMARKS_PER_FACE = 478;
 
 /** Validates facemesh JSON: up to `maxFaces` faces of 478 finite [x, y, z] points. */
 export function validateFacemesh(value: unknown[], maxFaces: number): number[][][] {
   const fail = (why: string): never => {
-    throw new ProtocolError(ErrorCode.InvalidPayload, `Invalid facemesh data: ${why}.`);
+    throw new ProtocolError(ErrorCode.InvalidPayload, messages.invalidFacemesh(why));
   };
   if (value.length > maxFaces) fail(`${value.length} faces given, the limit is ${maxFaces}`);
   return value.map((face, f) => {

@@ -3,7 +3,7 @@
  * checked the header dimensions; `limitInputPixels` is a second guard in case a header lied.
  */
 import sharp from "sharp";
-import { ErrorCode, ProtocolError } from "../protocol/index.js";
+import { ErrorCode, ProtocolError, messages } from "../protocol/index.js";
 
 export interface RgbImage {
   /** Packed RGB, 3 bytes per pixel, row-major, orientation already applied. */
@@ -21,7 +21,7 @@ export const DEFAULT_MAX_PIXELS = 3000 * 3000;
  * background is not black to a viewer); greyscale becomes three equal channels.
  */
 export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
-  if (bytes.byteLength === 0) throw new ProtocolError(ErrorCode.UnknownMediaFormat, "The image is empty (zero bytes).");
+  if (bytes.byteLength === 0) throw new ProtocolError(ErrorCode.UnknownMediaFormat, messages.imageEmpty());
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: "error", pages: 1 })
       .rotate()
@@ -35,8 +35,8 @@ export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIX
   } catch (err) {
     const why = (err as Error).message.split("\n")[0] ?? "unknown error";
     if (/pixel limit/i.test(why)) {
-      throw new ProtocolError(ErrorCode.ImageTooLarge, `Your image file was too large to decode (${why}).`);
+      throw new ProtocolError(ErrorCode.ImageTooLarge, messages.imageTooLargeToDecode(why));
     }
-    throw new ProtocolError(ErrorCode.UnknownMediaFormat, `The image could not be decoded; it may be truncated or corrupt (${why}).`);
+    throw new ProtocolError(ErrorCode.UnknownMediaFormat, messages.imageUndecodable(why));
   }
 }

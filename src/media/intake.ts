@@ -102,7 +102,7 @@ function readImageSize(bytes: Uint8Array): { width: number; height: number } {
     const swapped = orientation !== undefined && orientation >= 5;
     return swapped ? { width: height, height: width } : { width, height };
   } catch {
-    throw new ProtocolError(ErrorCode.UnknownMediaFormat, "The image header could not be read.");
+    throw new ProtocolError(ErrorCode.UnknownMediaFormat, messages.imageHeaderUnreadable());
   }
 }
 

@@ -48,7 +48,7 @@ export async function extractFrames(
     (await probeMedia(bytes, limits.decodeTimeoutMs).catch((err: unknown) => {
       throw decodeFailure(err, "video");
     }));
-  if (!probe.video) throw new ProtocolError(ErrorCode.UnknownMediaFormat, "The video could not be decoded: it has no video stream.");
+  if (!probe.video) throw new ProtocolError(ErrorCode.UnknownMediaFormat, messages.videoWithoutVideoStream());
   if (probe.durationSec !== undefined && probe.durationSec * 1000 > limits.maxVideoMs + DURATION_TOLERANCE_MS) {
     throw new ProtocolError(ErrorCode.VideoTooLong, messages.videoTooLong(limits.maxVideoMs));
   }
@@ -86,7 +86,7 @@ export async function extractFrames(
   } catch (err) {
     throw decodeFailure(err, "video");
   }
-  if (frames.length === 0) throw new ProtocolError(ErrorCode.UnknownMediaFormat, "The video could not be decoded: no frames.");
+  if (frames.length === 0) throw new ProtocolError(ErrorCode.UnknownMediaFormat, messages.videoWithoutFrames());
   // Containers without a stated duration (MediaRecorder WebM) are measured by their frames.
   const last = frames[frames.length - 1];
   if (fps > 0 && last && last.time * 1000 > limits.maxVideoMs) throw new ProtocolError(ErrorCode.VideoTooLong, messages.videoTooLong(limits.maxVideoMs));

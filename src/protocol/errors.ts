@@ -88,6 +88,16 @@ export const messages = {
     `Your text was too long. The limit is ${limit.toLocaleString("en-US")} characters.`,
   invalidBase64: () =>
     "Failed to decode the data as base64. Use raw_text to pass raw text.",
+  imageHeaderUnreadable: () => "The image header could not be read.",
+  imageEmpty: () => "The image is empty (zero bytes).",
+  imageTooLargeToDecode: (why: string) => `Your image file was too large to decode (${why}).`,
+  imageUndecodable: (why: string) => `The image could not be decoded; it may be truncated or corrupt (${why}).`,
+  videoWithoutVideoStream: () => "The video could not be decoded: it has no video stream.",
+  videoWithoutFrames: () => "The video could not be decoded: no frames.",
+  noAudioSignal: (why: string) => `No audio signal could be inferred from the payload (${why}), but audio models were configured.`,
+  decodeTimedOut: (what: string, detail: string) => `Decoding the ${what} timed out (${detail}); the file may be damaged.`,
+  undecodable: (what: string) => `The ${what} could not be decoded.`,
+  invalidFacemesh: (why: string) => `Invalid facemesh data: ${why}.`,
   unknownMedia: () =>
     "Failed to parse the data into a known file format (text, image, audio, video or facemesh JSON).",
   modelUnavailable: (model: string) =>
