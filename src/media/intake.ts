@@ -50,7 +50,8 @@ export async function intake(req: IntakeRequest, limits: MediaLimits): Promise<M
 }
 
 async function decode(req: IntakeRequest, limits: MediaLimits): Promise<Media> {
-  const wantsFacemesh = req.models.includes("facemesh");
+  // Facemesh JSON is the facemesh media kind, looked for only when a model that takes it was asked for.
+  const wantsFacemesh = req.models.some((m) => MODEL_ACCEPTS[m].includes("facemesh"));
   if (req.rawText) {
     // The official TS wrapper sends facemesh as base64 JSON with raw_text: true.
     if (wantsFacemesh) {
