@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ConfigError, createLogger, loadConfig, startServer } from "../server/index.js";
+import { ConfigError, createLogger, loadConfig, parseOrigins, startServer } from "../server/index.js";
 import { CONFIG_ERROR_EXIT, isClusterPrimary, runPrimary, workerBindings } from "./cluster.js";
 
 interface ServeFlags {
@@ -7,6 +7,7 @@ interface ServeFlags {
   port?: string;
   apiKeys?: string;
   apiKeysFile?: string;
+  allowedOrigins?: string;
   logLevel?: string;
   threads?: string;
   idleTimeoutMs?: string;
@@ -34,6 +35,7 @@ export function registerServe(program: Command): void {
     .option("--port <port>", "port to listen on (env OPEN_EXPRESSION_PORT; default 8000; 0 = any free port)")
     .option("--api-keys <keys>", "comma-separated API keys (env OPEN_EXPRESSION_API_KEYS)")
     .option("--api-keys-file <path>", "file with one API key per line (env OPEN_EXPRESSION_API_KEYS_FILE)")
+    .option("--allowed-origins <origins>", "comma-separated browser origins allowed to connect besides the server's own, * = any (env OPEN_EXPRESSION_ALLOWED_ORIGINS; default: none without API keys, any with them)")
     .option("--log-level <level>", "trace, debug, info, warn or error (env OPEN_EXPRESSION_LOG_LEVEL)")
     .option("--threads <n>", "inference worker threads, 0 = one per core (env OPEN_EXPRESSION_THREADS)")
     .option("--idle-timeout-ms <ms>", "close connections idle this long, 0 = never (env OPEN_EXPRESSION_IDLE_TIMEOUT_MS)")
@@ -53,6 +55,7 @@ export function registerServe(program: Command): void {
           port: asInt("port", flags.port),
           apiKeys: flags.apiKeys?.split(",").map((k) => k.trim()).filter(Boolean),
           apiKeysFile: flags.apiKeysFile,
+          allowedOrigins: parseOrigins(flags.allowedOrigins, "--allowed-origins"),
           logLevel: flags.logLevel,
           threads: asInt("threads", flags.threads),
           idleTimeoutMs: asInt("idle-timeout-ms", flags.idleTimeoutMs),

@@ -4,11 +4,17 @@
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.js";
+import { normalizeOrigin } from "./origin.js";
 
 export interface ServerConfig {
   host: string;
   port: number;
   apiKeys: string[];
+  /**
+   * Browser origins allowed to open a WebSocket besides the server's own (`*` = any); undefined =
+   * the default policy: none without API keys, any with them (server/origin.ts).
+   */
+  allowedOrigins: string[] | undefined;
   /** Close a connection with 1000 after this long without a message; 0 disables. */
   idleTimeoutMs: number;
   /** Largest WebSocket message accepted, checked before it is parsed. */
@@ -41,6 +47,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: "127.0.0.1",
   port: 8000,
   apiKeys: [],
+  allowedOrigins: undefined,
   idleTimeoutMs: 60_000,
   maxMessageBytes: 32 * 1024 * 1024,
   maxPendingPerConnection: 1024,
@@ -108,6 +115,7 @@ export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = p
     ffmpegMaxMemoryMb: int(env, "OPEN_EXPRESSION_FFMPEG_MAX_MEMORY_MB"),
     threads: int(env, "OPEN_EXPRESSION_THREADS"),
     logLevel: env.OPEN_EXPRESSION_LOG_LEVEL || undefined,
+    allowedOrigins: parseOrigins(env.OPEN_EXPRESSION_ALLOWED_ORIGINS, "OPEN_EXPRESSION_ALLOWED_ORIGINS"),
   };
   const limitsFromEnv: Partial<MediaLimits> = {
     maxTextChars: int(env, "OPEN_EXPRESSION_MAX_TEXT_CHARS"),
@@ -137,6 +145,17 @@ export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = p
     throw new ConfigError(`port must be 0-65535, got ${config.port}`);
   }
   return config;
+}
+
+/** "a, b" -> normalised origins; "" -> undefined (not set). */
+export function parseOrigins(raw: string | undefined, source: string): string[] | undefined {
+  const items = (raw ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  if (items.length === 0) return undefined;
+  return items.map((item) => {
+    const origin = normalizeOrigin(item);
+    if (!origin) throw new ConfigError(`${source}: "${item}" is not an origin (scheme://host[:port], or *)`);
+    return origin;
+  });
 }
 
 function defined<T extends object>(obj: T): Partial<T> {
