@@ -39,7 +39,8 @@ const WHY: Record<string, string> = {
 
 /** The face model's FACS units and descriptions: static names, no model load needed. */
 function faceExtras(): { facs: string[]; descriptions: string[] } {
-  return { facs: facsScores(BASELINE).map((s) => s.name), descriptions: descriptionScores(BASELINE).map((s) => s.name) };
+  const neutral = { ...BASELINE, mouthWidth: 0 }; // any metrics: only the names are read
+  return { facs: facsScores(neutral).map((s) => s.name), descriptions: descriptionScores(neutral).map((s) => s.name) };
 }
 
 export async function labelRows(): Promise<LabelRow[]> {
