@@ -16,6 +16,7 @@ import { serveSocket, type LiveConnection } from "./connection.js";
 import { ConnectionLimiter, GlobalQueue, RateLimiter, type ConnectionRefusal } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { METRICS_PATH, ServerMetrics, serveMetrics } from "./metrics.js";
+import { originPolicy, type OriginCheck } from "./origin.js";
 import { serveAsset, servePageToBrowsers } from "./static.js";
 
 export const STREAM_PATH = "/v0/stream/models";
@@ -82,6 +83,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   })();
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false });
+  // Set once the port is known (it may be 0 = any): the server's own origin includes it.
+  let originAllowed: OriginCheck = () => false;
   const http = createServer((req, res) => serveHttp(req, res, { isReady: () => ready, keys, metrics, log }));
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Until ws takes the socket over, nobody else listens for its errors: a client that resets
@@ -90,6 +93,12 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     const url = requestUrl(req);
     if (!url) return rejectUpgrade(socket, 400, "Bad Request");
     if (url.pathname !== STREAM_PATH) return rejectUpgrade(socket, 404, "Not Found");
+    const origin = req.headers.origin;
+    if (!originAllowed(origin)) {
+      log.info({ remote: req.socket.remoteAddress, origin }, "rejected connection: origin not allowed");
+      metrics?.connectionRefused("origin");
+      return writeUpgradeError(socket, 403, "Forbidden", FORBIDDEN_ORIGIN);
+    }
     const keyId = keys.identify(presentedKey(req, url));
     if (keyId === undefined) {
       log.info({ remote: req.socket.remoteAddress }, "rejected connection: missing or invalid API key");
@@ -125,6 +134,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const port = typeof address === "object" && address ? address.port : config.port;
   const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
+  originAllowed = originPolicy({ allowedOrigins: config.allowedOrigins, keysEnabled: keys.enabled, host: config.host, port });
   log.info(
     { url, playground: `${url}/`, stream: `ws://${hostForUrl}:${port}${STREAM_PATH}`, auth: keys.enabled ? `${keys.count} API key(s)` : "disabled" },
     keys.enabled ? "listening" : "listening WITHOUT authentication (allowed because the server is bound to loopback only)",
@@ -169,6 +179,10 @@ function requestUrl(req: IncomingMessage): URL | undefined {
 }
 
 const UNAUTHORIZED = { error: "Invalid or missing API key.", code: "unauthorized" } as const;
+const FORBIDDEN_ORIGIN = {
+  error: "This origin may not open connections to this server; start it with --allowed-origins to allow it.",
+  code: "forbidden_origin",
+} as const;
 
 interface HttpContext {
   isReady: () => boolean;

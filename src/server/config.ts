@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.js";
+import { normalizeOrigin } from "./origin.js";
 import { LIMIT_SETTINGS, SERVER_SETTINGS, type Setting, type SettingName, type SettingValues } from "./settings.js";
 
 /** The settings a running server reads (the key file is merged into `apiKeys`; `workers` is the CLI's). */
@@ -52,6 +53,8 @@ export function parseSetting(s: Setting, raw: string | undefined, label: string)
     }
     case "list":
       return raw.split(",").map((k) => k.trim()).filter(Boolean);
+    case "origins":
+      return parseOrigins(raw, label);
     default:
       return raw;
   }
@@ -115,6 +118,17 @@ function checkBounds(config: ServerConfig): void {
     if (s.kind !== "int" || s.max === undefined || typeof value !== "number") continue;
     if (!Number.isInteger(value) || value < 0 || value > s.max) throw new ConfigError(`${name} must be 0-${s.max}, got ${value}`);
   }
+}
+
+/** "a, b" -> normalised origins; "" -> undefined (not set). */
+export function parseOrigins(raw: string | undefined, source: string): string[] | undefined {
+  const items = (raw ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  if (items.length === 0) return undefined;
+  return items.map((item) => {
+    const origin = normalizeOrigin(item);
+    if (!origin) throw new ConfigError(`${source}: "${item}" is not an origin (scheme://host[:port], or *)`);
+    return origin;
+  });
 }
 
 function defined<T extends object>(obj: T): Partial<T> {

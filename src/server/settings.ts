@@ -39,15 +39,30 @@ export interface ListSetting extends Common {
 export interface PathSetting extends Common {
   kind: "path";
 }
-export type Setting = IntSetting | BoolSetting | StringSetting | ListSetting | PathSetting;
+/** Comma-separated browser origins (`scheme://host[:port]`, or `*`); unset by default. */
+export interface OriginsSetting extends Common {
+  kind: "origins";
+}
+export type Setting = IntSetting | BoolSetting | StringSetting | ListSetting | PathSetting | OriginsSetting;
 
-type ValueOf<S extends Setting> = S extends IntSetting ? number : S extends BoolSetting ? boolean : S extends ListSetting ? string[] : S extends PathSetting ? string | undefined : string;
+type ValueOf<S extends Setting> = S extends IntSetting
+  ? number
+  : S extends BoolSetting
+    ? boolean
+    : S extends ListSetting
+      ? string[]
+      : S extends PathSetting
+        ? string | undefined
+        : S extends OriginsSetting
+          ? string[] | undefined
+          : string;
 
 const int = (s: Omit<IntSetting, "kind">): IntSetting => ({ kind: "int", ...s });
 const bool = (s: Omit<BoolSetting, "kind">): BoolSetting => ({ kind: "bool", ...s });
 const string = (s: Omit<StringSetting, "kind">): StringSetting => ({ kind: "string", ...s });
 const list = (s: Omit<ListSetting, "kind">): ListSetting => ({ kind: "list", ...s });
 const path = (s: Omit<PathSetting, "kind">): PathSetting => ({ kind: "path", ...s });
+const origins = (s: Omit<OriginsSetting, "kind">): OriginsSetting => ({ kind: "origins", ...s });
 
 /** Server settings, in the README table's order. */
 export const SERVER_SETTINGS = {
@@ -55,6 +70,12 @@ export const SERVER_SETTINGS = {
   port: int({ flag: "--port <port>", env: "OPEN_EXPRESSION_PORT", altEnv: "PORT", default: 8000, max: 65_535, help: "port; `0` picks a free one" }),
   apiKeys: list({ flag: "--api-keys <keys>", env: "OPEN_EXPRESSION_API_KEYS", default: [], defaultText: "none", help: "comma-separated API keys" }),
   apiKeysFile: path({ flag: "--api-keys-file <path>", env: "OPEN_EXPRESSION_API_KEYS_FILE", defaultText: "none", help: "one key per line, `#` comments" }),
+  allowedOrigins: origins({
+    flag: "--allowed-origins <origins>",
+    env: "OPEN_EXPRESSION_ALLOWED_ORIGINS",
+    defaultText: "none without API keys, any with them",
+    help: "comma-separated browser origins (`scheme://host[:port]`) that may open WebSocket connections besides the server's own; `*` = any ([Origins](#origins))",
+  }),
   logLevel: string({ flag: "--log-level <level>", env: "OPEN_EXPRESSION_LOG_LEVEL", default: "info", help: "JSON logs (pino); payloads and keys are never logged" }),
   threads: int({ flag: "--threads <n>", env: "OPEN_EXPRESSION_THREADS", default: 0, defaultText: "one per core", help: "inference worker threads" }),
   idleTimeoutMs: int({ flag: "--idle-timeout-ms <ms>", env: "OPEN_EXPRESSION_IDLE_TIMEOUT_MS", default: 60_000, help: "close idle connections with 1000; `0` = never" }),
@@ -114,6 +135,7 @@ function defaultCell(s: Setting): string {
     case "list":
       return s.default.length ? `\`${s.default.join(",")}\`` : "none";
     case "path":
+    case "origins":
       return "none";
     default:
       return `\`${s.default}\``;

@@ -1,0 +1,101 @@
+/**
+ * Which of Hume's dimension names each model returns, which it never returns and why, and the
+ * names of its own that have no Hume counterpart: the README's "Label compatibility" table is
+ * generated here from the label sets the models actually load, so it cannot drift from them.
+ *
+ *   npx tsx src/models/label-compat.ts           prints the table
+ *   npx tsx src/models/label-compat.ts --write   rewrites it in README.md
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { DESCRIPTIONS_27, EXPRESSION_48, FACS_36, LANGUAGE_53, TOXICITY_LABELS, type ModelName } from "../protocol/index.js";
+import { packageRoot } from "./assets.js";
+import { BASELINE, descriptionScores, facsScores } from "./face/geometry.js";
+import { AVAILABLE_MODELS, loadModel } from "./registry.js";
+
+export interface LabelRow {
+  model: ModelName;
+  /** The reply field the names appear in. */
+  output: string;
+  /** Hume's names for this output, from the protocol reference. */
+  hume: readonly string[];
+  /** The names the model returns, in output order. */
+  returned: readonly string[];
+  /** Why the rest of Hume's names are never returned. */
+  why: string;
+}
+
+const WHY: Record<string, string> = {
+  "face/emotions": "the expression network is trained on 7 FER2013 classes; no data behind the other names",
+  "face/facs": "geometric units measured on the face mesh; the others have no measurement yet",
+  "face/descriptions": "combinations of the measured units; the others need units we do not measure",
+  "facemesh/emotions": "the mesh classifier is trained on the 7 FER2013 classes",
+  "prosody/emotions": "trained on the 8 acted RAVDESS emotions; no data behind the other names",
+  "burst/emotions": "read from the call type (laughing, crying, screaming, sighing, yawning, moaning) by a fixed mapping; no other emotion has a call type behind it",
+  "language/emotions": "trained on GoEmotions' 27 emotions + neutral; the other Hume names have no labelled text",
+  "language/toxicity": "no toxicity training data yet: `toxicity: {}` answers with warning W0901 and no scores",
+};
+
+/** The face model's FACS units and descriptions: static names, no model load needed. */
+function faceExtras(): { facs: string[]; descriptions: string[] } {
+  const neutral = { ...BASELINE, mouthWidth: 0 }; // any metrics: only the names are read
+  return { facs: facsScores(neutral).map((s) => s.name), descriptions: descriptionScores(neutral).map((s) => s.name) };
+}
+
+export async function labelRows(): Promise<LabelRow[]> {
+  const rows: LabelRow[] = [];
+  for (const model of AVAILABLE_MODELS) {
+    const { labels } = await loadModel(model);
+    const hume = model === "language" ? LANGUAGE_53 : EXPRESSION_48;
+    rows.push({ model, output: "emotions", hume, returned: labels, why: WHY[`${model}/emotions`] ?? "" });
+    if (model === "face") {
+      const { facs, descriptions } = faceExtras();
+      rows.push({ model, output: "facs", hume: FACS_36, returned: facs, why: WHY["face/facs"]! });
+      rows.push({ model, output: "descriptions", hume: DESCRIPTIONS_27, returned: descriptions, why: WHY["face/descriptions"]! });
+    }
+    if (model === "language") rows.push({ model, output: "toxicity", hume: TOXICITY_LABELS, returned: [], why: WHY["language/toxicity"]! });
+  }
+  return rows;
+}
+
+const list = (names: readonly string[]) => (names.length === 0 ? "none" : names.join(", "));
+
+export function renderLabelTable(rows: readonly LabelRow[]): string {
+  const lines = [
+    "| model | output | Hume's names returned | own names (no Hume counterpart) | Hume's names never returned | why |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const row of rows) {
+    const hume = new Set(row.hume);
+    const returned = row.returned.filter((n) => hume.has(n));
+    const own = row.returned.filter((n) => !hume.has(n));
+    const never = row.hume.filter((n) => !row.returned.includes(n));
+    lines.push(
+      `| \`${row.model}\` | \`${row.output}\` | ${returned.length}/${row.hume.length}: ${list(returned)} | ${list(own)} | ${never.length}: ${list(never)} | ${row.why} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const START = "<!-- label-table:start -->";
+const END = "<!-- label-table:end -->";
+
+/** README text with the generated table between the markers. */
+export function withLabelTable(readme: string, table: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${START} ... ${END} section`);
+  return `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const table = renderLabelTable(await labelRows());
+  if (process.argv.includes("--write")) {
+    const path = join(packageRoot, "README.md");
+    writeFileSync(path, withLabelTable(readFileSync(path, "utf8"), table));
+  } else {
+    console.log(table);
+  }
+  process.exit(0); // model runtimes (tfjs, onnxruntime) keep handles open
+}
