@@ -1,18 +1,20 @@
 /**
  * Which of Hume's dimension names each model returns, which it never returns and why, and the
  * names of its own that have no Hume counterpart: the README's "Label compatibility" table is
- * generated here from the label sets the models actually load, so it cannot drift from them.
+ * generated here from the label sets the models declare in their descriptors (a unit test checks
+ * those are the ones the loaded models output), so it cannot drift from them.
  *
- *   npx tsx src/models/label-compat.ts           prints the table
- *   npx tsx src/models/label-compat.ts --write   rewrites it in README.md
+ *   npx tsx src/docs/label-compat.ts           prints the table
+ *   npm run docs:labels                        rewrites it in README.md
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DESCRIPTIONS_27, EXPRESSION_48, FACS_36, LANGUAGE_53, TOXICITY_LABELS, type ModelName } from "../protocol/index.js";
-import { packageRoot } from "./assets.js";
-import { BASELINE, descriptionScores, facsScores } from "./face/geometry.js";
-import { AVAILABLE_MODELS, loadModel } from "./registry.js";
+import { packageRoot } from "../package-paths.js";
+import { BASELINE, descriptionScores, facsScores } from "../models/face/geometry.js";
+import { MODELS } from "../models/catalog.js";
+import { AVAILABLE_MODELS } from "../models/registry.js";
 
 export interface LabelRow {
   model: ModelName;
@@ -46,7 +48,7 @@ function faceExtras(): { facs: string[]; descriptions: string[] } {
 export async function labelRows(): Promise<LabelRow[]> {
   const rows: LabelRow[] = [];
   for (const model of AVAILABLE_MODELS) {
-    const { labels } = await loadModel(model);
+    const { labels } = MODELS[model];
     const hume = model === "language" ? LANGUAGE_53 : EXPRESSION_48;
     rows.push({ model, output: "emotions", hume, returned: labels, why: WHY[`${model}/emotions`] ?? "" });
     if (model === "face") {

@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ConfigError, loadConfig, type RunningServer } from "../src/server/index.js";
-import { originPolicy, ownOrigins } from "../src/server/origin.js";
-import { handshake, handshakeStatus } from "./helpers/conn.js";
-import { scrape, series } from "./helpers/metrics.js";
-import { startTestServer } from "./helpers/server.js";
+import { ConfigError, loadConfig, type RunningServer } from "../../src/server/index.js";
+import { originPolicy, ownOrigins } from "../../src/server/origin.js";
+import { handshake, handshakeStatus } from "../helpers/conn.js";
+import { scrape, series } from "../helpers/metrics.js";
+import { startTestServer } from "../helpers/server.js";
 
 const EVIL = "https://evil.example";
 const REFUSED_ORIGIN = 'open_expression_refused_connections_total{reason="origin"}';

@@ -14,14 +14,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { packageRoot } from "../src/models/assets.js";
-import { labelRows } from "../src/models/label-compat.js";
-import type { RunningServer } from "../src/server/index.js";
-import { datasetsRoot } from "../src/training/prosody/data.js";
-import { speech } from "./helpers/av.js";
-import { sample, SAMPLE_FACES } from "./helpers/face.js";
-import { startTestServer } from "./helpers/server.js";
-import { facemesh } from "./fixtures/media.js";
+import { packageRoot } from "../../src/package-paths.js";
+import { labelRows } from "../../src/docs/label-compat.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { datasetsRoot } from "../../src/training/prosody/data.js";
+import { speech } from "../helpers/av.js";
+import { sample, SAMPLE_FACES } from "../helpers/face.js";
+import { startTestServer } from "../helpers/server.js";
+import { facemesh } from "../fixtures/media.js";
 
 const PYTHON = "/usr/bin/python3";
 const CLIENTS = join(packageRoot, "..", "shared", "clients", "python");

@@ -39,7 +39,8 @@ export const language = defineModel({
   config: LanguageConfig,
   prediction: LanguagePrediction,
   accepts: ["text"],
-  labels: Object.values(GOEMOTIONS_TO_OUTPUT).map((m) => m.name).sort(),
+  // The classifier's output order: GoEmotions' labels alphabetically, then neutral.
+  labels: Object.values(GOEMOTIONS_TO_OUTPUT).map((m) => m.name),
   nothingFound: warnings.noText,
   table: (predictions, cells) => {
     const withSentiment = predictions.some((p) => p.sentiment);

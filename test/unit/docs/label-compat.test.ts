@@ -8,15 +8,15 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
-import { packageRoot } from "../src/models/assets.js";
-import { labelRows, renderLabelTable, withLabelTable, type LabelRow } from "../src/models/label-compat.js";
+import { packageRoot } from "../../../src/package-paths.js";
+import { labelRows, renderLabelTable, withLabelTable, type LabelRow } from "../../../src/docs/label-compat.js";
 
 let rows: LabelRow[];
 before(async () => {
   rows = await labelRows();
 });
 
-test("README's label table is up to date (regenerate: npx tsx src/models/label-compat.ts --write)", () => {
+test("README's label table is up to date (regenerate: npm run docs:labels)", () => {
   const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
   assert.equal(withLabelTable(readme, renderLabelTable(rows)), readme);
 });
