@@ -6,10 +6,9 @@
  */
 import type { StreamWindow } from "../media/audio.js";
 import type { VideoFrame } from "../media/video.js";
-import { descriptorOf, type ConfigOf, type ModelName, type PredictionOf } from "../models/catalog.js";
+import { descriptorOf, type ConfigOf, type DescriptorOf, type ModelName, type PredictionOf } from "../models/catalog.js";
 import type { FrameOutcome, ModelState } from "../models/descriptor.js";
 import type { CarryOf, ModelInput, ModelResult } from "../models/model.js";
-import type { DescriptorOf } from "../models/catalog.js";
 import { putJob, type JobResults, type ModelJobs, type ModelRunner } from "../inference/task.js";
 import { isErrorCode, ProtocolError, type ModelBlock, type ModelsConfig } from "../protocol/index.js";
 import { AUDIO_SAMPLE_RATE } from "../primitives.js";

@@ -192,7 +192,7 @@ export class Session {
 
   /**
    * Drops audio context and restarts stream time at 0. The audio window lives in `this.audio`,
-   * not in model state, so face identities survive, as the protocol says.
+   * not in model state, so each model's own state (e.g. identities) survives, as the protocol says.
    */
   private resetStream(): void {
     this.audio.reset();

@@ -113,7 +113,7 @@ export function assignIdentities(
   });
 }
 
-/** A face prediction whose id is still to be given (a video frame run with `deferIdentity`). */
+/** A face prediction whose id is still to be given (a video frame's face, with its descriptor). */
 export interface DeferredFacePrediction {
   face_id: string;
   descriptor: number[];
