@@ -39,6 +39,8 @@ const workerFile = fileURLToPath(
   new URL(extname(here) === ".ts" ? "./worker-from-source.mjs" : "./worker.js", import.meta.url),
 );
 
+const CLOSE_TIMEOUT_MS = 5_000;
+
 export class InferencePool implements ModelRunner {
   private readonly piscina: Piscina;
   private readonly hooks: PoolHooks;
@@ -56,6 +58,8 @@ export class InferencePool implements ModelRunner {
       // Keep workers alive: loading models is the expensive part.
       idleTimeout: Number.MAX_SAFE_INTEGER,
       workerData: { preload: options.preload ?? [] },
+      // close() lets running tasks finish before the workers are terminated, for at most this long.
+      closeTimeout: CLOSE_TIMEOUT_MS,
     });
     // When a worker thread dies, piscina rejects the task it was running (only that one: one
     // task per worker at a time) and starts a replacement to keep minThreads. Workers are never
@@ -95,7 +99,13 @@ export class InferencePool implements ModelRunner {
     return this.piscina.queueSize;
   }
 
+  /**
+   * Lets tasks already running finish (queued ones are aborted), then terminates the workers.
+   * Terminating a worker in the middle of a native call (onnxruntime, sharp) can abort the whole
+   * process from the addon's destructor, so close() never does that unless a task overruns
+   * CLOSE_TIMEOUT_MS.
+   */
   async close(): Promise<void> {
-    await this.piscina.destroy();
+    await this.piscina.close({ force: true });
   }
 }

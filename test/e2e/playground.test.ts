@@ -201,7 +201,10 @@ describe("playground in a real browser", { skip: skipBrowser }, () => {
       assert.ok(m, `segment span: ${text}`);
       return { begin: Number(m[1]), end: Number(m[2]) };
     });
-    for (const t of times) assert.ok(t.begin >= 0 && t.end > t.begin && t.end < 30, `${t.begin}-${t.end} s lies inside the audio sent so far`);
+    // Spans are shown to 0.1 s: a piece of a region that spans two chunks can be shorter than
+    // that and show begin = end (pieces' exact times are pinned by audio-stream.test.ts).
+    for (const t of times) assert.ok(t.begin >= 0 && t.end >= t.begin && t.end < 30, `${t.begin}-${t.end} s lies inside the audio sent so far`);
+    assert.ok(times.some((t) => t.end > t.begin), spans.join(" | "));
     // Stream time runs on across chunks: the list (newest first) goes back in time.
     for (let i = 1; i < times.length; i++) assert.ok((times[i]?.end ?? 0) <= (times[i - 1]?.end ?? 0) + 0.05, spans.join(" | "));
     assert.match((await page.textContent("#mic-segments .segment.speech .scores")) ?? "", /^[A-Z][a-z]+ \d\.\d\d/);
