@@ -79,7 +79,7 @@ describe("MediaPipe face models on onnxruntime-node", () => {
     assert.ok(close >= errors.length - 1, `${close} of ${errors.length} faces within 0.03`);
   });
 
-  it("finds every one of the 22 faces in the six face-api photos with the tile pass", async () => {
+  it("finds every one of the 22 faces in the six face-api photos, and nothing else, at the default thresholds", async () => {
     const human = observations.filter((o) => o.image.startsWith("sample"));
     assert.equal(human.length, 22);
     let found = 0;
@@ -93,10 +93,10 @@ describe("MediaPipe face models on onnxruntime-node", () => {
       const whole = await detectFaces(img, { tiles: false });
       found += boxes.filter((b) => tiled.some((d) => centreInside(d, b.box))).length;
       wholeFrameOnly += boxes.filter((b) => whole.some((d) => centreInside(d, b.box))).length;
-      // After MediaPipe's face-presence check, nothing that is not one of the faces remains.
+      // The pipeline at its defaults: tiles, then the landmark model's face-presence check.
       const faces = await analyzeFaces(img, { blendshapes: false });
       for (const f of faces) assert.ok(boxes.some((b) => centreInside(f.detection, b.box)), `sample${n}: false face at ${f.detection.x},${f.detection.y}`);
-      kept += faces.length;
+      kept += boxes.filter((b) => faces.some((f) => centreInside(f.detection, b.box))).length;
       for (const f of faces) {
         const { x, y, w, h } = f.detection;
         assert.ok(x > -0.05 * w && y > -0.05 * h && x + w < img.width * 1.01 && y + h < img.height * 1.01, "box inside the image");
@@ -104,7 +104,9 @@ describe("MediaPipe face models on onnxruntime-node", () => {
     }
     assert.equal(found, 22);
     assert.ok(wholeFrameOnly < 22, "the single whole-frame pass misses small faces (the reason for tiles)");
-    // One face (sample2: near profile, a finger in the mouth) gets face presence 0.000 from the landmark model.
-    assert.ok(kept >= 21, `kept ${kept}`);
+    // Measured: the whole frame alone finds 14; the tiles add the other 8 and one false face (a
+    // window, score 0.54), which the presence check drops; a near-profile face (presence 0.000,
+    // score 0.90) stays because the detector is sure of it.
+    assert.equal(kept, 22);
   });
 });

@@ -20,6 +20,7 @@ import { detectFaces } from "../models/face/mediapipe/detector.js";
 import { decodeRgb, type RgbImage } from "../models/face/mediapipe/image.js";
 import { cropRegion, faceLandmarks } from "../models/face/mediapipe/landmarks.js";
 import { analyzeFaces } from "../models/face/mediapipe/pipeline.js";
+import { run } from "../models/face/mediapipe/session.js";
 import { ferImage, FER_SIDE, loadFer } from "../training/facemesh/fer.js";
 
 const UPSCALE = 160;
@@ -77,6 +78,11 @@ async function timings(repeats: number) {
   const lm = [];
   for (const f of faces) lm.push(await time(repeats, () => faceLandmarks(f.img, f.region)));
   stages["landmarks (ms per face)"] = { min: Math.min(...lm.map((r) => r.min)), median: median(lm.map((r) => r.median)) };
+  // The networks alone, without the crop sampling in JavaScript.
+  const detIn = new Float32Array(128 * 128 * 3).fill(0.1);
+  stages["detector network alone (ms)"] = await time(repeats * 5, () => run("face_detector.onnx", detIn, [1, 128, 128, 3]));
+  const lmIn = new Float32Array(256 * 256 * 3).fill(0.5);
+  stages["landmark network alone (ms)"] = await time(repeats * 5, () => run("face_landmarks_detector.onnx", lmIn, [1, 256, 256, 3]));
   const points = (await faceLandmarks(faces[0]!.img, faces[0]!.region)).points;
   stages["blendshapes (ms per face)"] = await time(repeats * 10, () => blendshapes(points));
   stages["action units + descriptions (ms per face)"] = await time(repeats * 10, async () => actionUnits(await blendshapes(points)));
@@ -105,7 +111,7 @@ async function fer(limit: number) {
       .png()
       .toBuffer();
     const img = await decodeRgb(png);
-    if ((await detectFaces(img, { zoomOut: 1.6 })).length > 0) detected++;
+    if ((await detectFaces(img, { retryScales: [1.6, 0.8] })).length > 0) detected++;
     const [face] = (await analyzeFaces(img)).sort((a, b) => b.detection.score - a.detection.score);
     if (!face?.blendshapes) continue;
     kept++;

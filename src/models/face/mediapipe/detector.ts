@@ -37,8 +37,12 @@ export interface DetectOptions {
   minScore?: number;
   /** Run a second pass on overlapping tiles of half the long side (finds small faces). */
   tiles?: boolean;
-  /** When the first pass finds nothing, look again with the image shrunk inside a black border (finds a face that fills the frame). */
-  zoomOut?: number;
+  /**
+   * When the whole-frame pass finds nothing, look again at these scales of the frame, in order,
+   * until a face is found: above 1 shrinks the image inside a black border (a face that fills
+   * the frame), below 1 enlarges its centre.
+   */
+  retryScales?: readonly number[];
 }
 
 /** Anchor centres of the short-range model: strides 8 (2 per cell) and 16 (3 layers x 2 per cell), fixed size. */
@@ -174,7 +178,10 @@ export async function detectFaces(img: RgbImage, options: DetectOptions = {}): P
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   const whole: RotatedSquare = { cx: img.width / 2, cy: img.height / 2, size: Math.max(img.width, img.height), rotation: 0 };
   const found = await detectInRegion(img, whole, minScore);
-  if (found.length === 0 && options.zoomOut) found.push(...(await detectInRegion(img, { ...whole, size: whole.size * options.zoomOut }, minScore)));
+  for (const scale of options.retryScales ?? []) {
+    if (found.length > 0) break;
+    found.push(...(await detectInRegion(img, { ...whole, size: whole.size * scale }, minScore)));
+  }
   // Tiles smaller than the landmark model's input add false positives and no faces.
   if (!options.tiles || Math.max(img.width, img.height) / 2 < MIN_TILE) return weightedNms(found);
   for (const tile of tileRegions(img.width, img.height)) {

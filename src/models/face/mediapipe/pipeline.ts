@@ -16,8 +16,18 @@ export const PipelineOptions = z
     minPresence: z.number().min(0).max(1).default(DEFAULT_MIN_PRESENCE),
     /** Second detector pass on overlapping tiles, for faces small in the frame. */
     tiles: z.boolean().default(true),
-    /** Second look at a frame where nothing was found, with the image shrunk by this factor inside a black border (a face filling the frame, e.g. a tight crop). */
-    zoomOut: z.number().min(1).max(4).default(1.6),
+    /**
+     * Scales of the frame to look at again when the whole frame gave no face: 1.6 shrinks it
+     * inside a black border (a face that fills the frame, e.g. a tight crop), 0.8 enlarges its
+     * centre. Each costs one detector run, only on frames without a face.
+     */
+    retryScales: z.array(z.number().min(0.25).max(4)).max(4).default([1.6, 0.8]),
+    /**
+     * A detection at or above this score is kept even when the landmark model doubts it: a face
+     * is dropped only when both models doubt it (a near-profile face gets presence 0.000 while
+     * the detector is sure; a false detection on a window gets 0.54 and 0.000).
+     */
+    trustScore: z.number().min(0).max(1).default(0.8),
     /** Skip the blendshape model (landmarks only). */
     blendshapes: z.boolean().default(true),
   })
@@ -28,6 +38,7 @@ export interface MeshFace {
   detection: Detection;
   /** 478 x (x, y, z) in image pixels. */
   landmarks: Float32Array;
+  /** The landmark model's face-presence probability: below 0.5 the landmarks (and blendshapes) are unreliable. */
   presence: number;
   blendshapes?: Blendshapes;
 }
@@ -35,9 +46,9 @@ export interface MeshFace {
 export async function analyzeFaces(img: RgbImage, options: PipelineOptions = {}): Promise<MeshFace[]> {
   const o = PipelineOptions.parse(options);
   const faces: MeshFace[] = [];
-  for (const detection of await detectFaces(img, { minScore: o.minScore, tiles: o.tiles, zoomOut: o.zoomOut })) {
+  for (const detection of await detectFaces(img, { minScore: o.minScore, tiles: o.tiles, retryScales: o.retryScales })) {
     const lm = await faceLandmarks(img, cropRegion(detection));
-    if (lm.presence < o.minPresence) continue;
+    if (lm.presence < o.minPresence && detection.score < o.trustScore) continue;
     const face: MeshFace = { detection, landmarks: lm.points, presence: lm.presence };
     if (o.blendshapes) face.blendshapes = await blendshapes(lm.points);
     faces.push(face);
