@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { packageRoot } from "../src/models/assets.js";
 import { BLENDSHAPE_NAMES, BLENDSHAPE_SUBSET, blendshapes, type Blendshapes } from "../src/models/face/mediapipe/blendshapes.js";
-import { detectFaces, type Detection } from "../src/models/face/mediapipe/detector.js";
-import { decodeRgb } from "../src/models/face/mediapipe/image.js";
+import { decode, detectFaces, tileRegions, weightedNms, type Detection } from "../src/models/face/mediapipe/detector.js";
+import { decodeRgb, fromRegion, sampleSquare } from "../src/models/face/mediapipe/image.js";
 import { cropRegion, faceLandmarks, NUM_LANDMARKS } from "../src/models/face/mediapipe/landmarks.js";
 import { analyzeFaces } from "../src/models/face/mediapipe/pipeline.js";
 import { SAMPLE_FACES, sample } from "./helpers/face.js";
@@ -31,6 +31,43 @@ const centreInside = (d: Detection, [x, y, w, h]: Observation["box"]): boolean =
   const cy = d.y + d.h / 2;
   return cx > x && cx < x + w && cy > y && cy < y + h;
 };
+
+describe("MediaPipe pre- and post-processing", () => {
+  it("samples on OpenCV's grid: a square region over the whole image returns the image itself", () => {
+    const W = 5;
+    const data = Uint8Array.from({ length: W * W * 3 }, (_, i) => (i * 37) % 256);
+    const same = sampleSquare({ width: W, height: W, data }, { cx: W / 2, cy: W / 2, size: W, rotation: 0 }, W, 1, 0, "zero");
+    assert.deepEqual(Array.from(same), Array.from(data));
+    // A quarter turn maps the crop's x axis onto the image's y axis.
+    const [x, y] = fromRegion({ cx: 10, cy: 10, size: 4, rotation: Math.PI / 2 }, 1, 0.5);
+    assert.ok(Math.abs(x - 10) < 1e-9 && Math.abs(y - 12) < 1e-9);
+  });
+
+  it("decodes the 896 SSD anchors and merges overlapping boxes by score", () => {
+    const regressors = new Float32Array(896 * 16);
+    const scores = new Float32Array(896).fill(-10);
+    scores[0] = 3; // first stride-8 anchor, centred at (0.5 / 16, 0.5 / 16)
+    regressors[2] = 12.8; // width 0.1 of the input
+    regressors[3] = 12.8;
+    scores[895] = 2; // last stride-16 anchor
+    const found = decode(regressors, scores, 0.5);
+    assert.equal(found.length, 2);
+    assert.ok(Math.abs((found[0]?.x ?? 0) - (0.5 / 16 - 0.05)) < 1e-6);
+    assert.ok(Math.abs((found[1]?.keypoints[0]?.x ?? 0) - 7.5 / 8) < 1e-6);
+    const box = (x: number, score: number): Detection => ({ x, y: 0, w: 1, h: 1, score, keypoints: [] });
+    const merged = weightedNms([box(0, 0.9), box(0.1, 0.6), box(5, 0.7)]);
+    assert.equal(merged.length, 2);
+    assert.equal(merged[0]?.score, 0.9);
+    assert.ok(Math.abs((merged[0]?.x ?? 0) - 0.06 / 1.5) < 1e-9);
+  });
+
+  it("tiles a large frame with half-overlapping squares of half its long side", () => {
+    const tiles = tileRegions(1920, 1280);
+    assert.equal(tiles.length, 6);
+    for (const t of tiles) assert.equal(t.size, 960);
+    assert.deepEqual(tiles.map((t) => t.cx), [480, 960, 1440, 480, 960, 1440]);
+  });
+});
 
 describe("MediaPipe face models on onnxruntime-node", () => {
   it("the blendshape model reproduces MediaPipe's test case (oracle landmarks at 820 x 1024)", async () => {
