@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { packageRoot } from "../src/models/assets.js";
 import { BLENDSHAPE_NAMES, BLENDSHAPE_SUBSET, blendshapes, type Blendshapes } from "../src/models/face/mediapipe/blendshapes.js";
-import { decode, detectFaces, tileRegions, weightedNms, type Detection } from "../src/models/face/mediapipe/detector.js";
+import { decode, detectFaces, detectInRegion, tileRegions, weightedNms, type Detection } from "../src/models/face/mediapipe/detector.js";
 import { decodeRgb, fromRegion, sampleSquare } from "../src/models/face/mediapipe/image.js";
 import { cropRegion, faceLandmarks, NUM_LANDMARKS } from "../src/models/face/mediapipe/landmarks.js";
 import { analyzeFaces } from "../src/models/face/mediapipe/pipeline.js";
@@ -114,6 +114,20 @@ describe("MediaPipe face models on onnxruntime-node", () => {
     // different crop and brows (MAE 0.15). Measured: median 0.0145, 8 of 9 faces under 0.023.
     assert.ok(median < 0.02, `median absolute error ${median.toFixed(4)} over ${errors.length} faces`);
     assert.ok(close >= errors.length - 1, `${close} of ${errors.length} faces within 0.03`);
+  });
+
+  it("a mirrored detector pass maps faces back where they are, right eye first", async () => {
+    const img = await decodeRgb(sample(6));
+    const whole = { cx: img.width / 2, cy: img.height / 2, size: Math.max(img.width, img.height), rotation: 0 };
+    const plain = weightedNms(await detectInRegion(img, whole, 0.5));
+    const mirrored = weightedNms(await detectInRegion(img, { ...whole, mirror: true }, 0.5));
+    assert.ok(plain.length >= 3 && mirrored.length >= 3, `${plain.length} / ${mirrored.length} faces`);
+    for (const m of mirrored) {
+      const p = plain.find((d) => Math.abs(d.x + d.w / 2 - (m.x + m.w / 2)) < 0.2 * m.w && Math.abs(d.y + d.h / 2 - (m.y + m.h / 2)) < 0.2 * m.h);
+      assert.ok(p, `mirrored face at ${m.x},${m.y} has no plain counterpart`);
+      assert.ok((m.keypoints[0]?.x ?? 0) < (m.keypoints[1]?.x ?? 0), "the subject's right eye is image-left");
+      assert.ok(Math.abs((m.keypoints[0]?.x ?? 0) - (p.keypoints[0]?.x ?? 0)) < 0.15 * m.w, "the same right eye");
+    }
   });
 
   it("finds every one of the 22 faces in the six face-api photos, and nothing else, at the default thresholds", async () => {

@@ -19,7 +19,7 @@ import { blendshapes } from "../models/face/mediapipe/blendshapes.js";
 import { detectFaces } from "../models/face/mediapipe/detector.js";
 import { decodeRgb, type RgbImage } from "../models/face/mediapipe/image.js";
 import { cropRegion, faceLandmarks } from "../models/face/mediapipe/landmarks.js";
-import { analyzeFaces } from "../models/face/mediapipe/pipeline.js";
+import { analyzeFaces, DEFAULT_RETRIES } from "../models/face/mediapipe/pipeline.js";
 import { run } from "../models/face/mediapipe/session.js";
 import { ferImage, FER_SIDE, loadFer } from "../training/facemesh/fer.js";
 
@@ -111,7 +111,7 @@ async function fer(limit: number) {
       .png()
       .toBuffer();
     const img = await decodeRgb(png);
-    if ((await detectFaces(img, { retryScales: [1.6, 0.8] })).length > 0) detected++;
+    if ((await detectFaces(img, { retries: DEFAULT_RETRIES })).length > 0) detected++;
     const [face] = (await analyzeFaces(img)).sort((a, b) => b.detection.score - a.detection.score);
     if (!face?.blendshapes) continue;
     kept++;

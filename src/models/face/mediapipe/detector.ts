@@ -33,16 +33,22 @@ export interface Detection {
   keypoints: Point[];
 }
 
+export interface Retry {
+  scale: number;
+  mirror: boolean;
+}
+
 export interface DetectOptions {
   minScore?: number;
   /** Run a second pass on overlapping tiles of half the long side (finds small faces). */
   tiles?: boolean;
   /**
-   * When the whole-frame pass finds nothing, look again at these scales of the frame, in order,
-   * until a face is found: above 1 shrinks the image inside a black border (a face that fills
-   * the frame), below 1 enlarges its centre.
+   * When the whole-frame pass finds nothing, look again at these views of the frame, in order,
+   * until a face is found: a scale above 1 shrinks the image inside a black border (a face that
+   * fills the frame), below 1 enlarges its centre; `mirror` flips it left to right (the network
+   * is not quite symmetric).
    */
-  retryScales?: readonly number[];
+  retries?: readonly Retry[];
 }
 
 /** Anchor centres of the short-range model: strides 8 (2 per cell) and 16 (3 layers x 2 per cell), fixed size. */
@@ -112,22 +118,25 @@ export function weightedNms(candidates: Detection[], threshold = NMS_IOU): Detec
 }
 
 /** Runs the detector on one square region (letterboxed with black, as MediaPipe's keep_aspect_ratio does). */
-async function detectInRegion(img: RgbImage, region: RotatedSquare, minScore: number): Promise<Detection[]> {
+export async function detectInRegion(img: RgbImage, region: RotatedSquare, minScore: number): Promise<Detection[]> {
   const input = sampleSquare(img, region, INPUT, 2 / 255, -1, "zero");
   const out = await run("face_detector.onnx", input, [1, INPUT, INPUT, 3]);
   return decode(output(out, "regressors"), output(out, "classificators"), minScore).map((d) => {
     const [x0, y0] = fromRegion(region, d.x, d.y);
     const [x1, y1] = fromRegion(region, d.x + d.w, d.y + d.h);
+    const keypoints = d.keypoints.map((p) => {
+      const [x, y] = fromRegion(region, p.x, p.y);
+      return { x, y };
+    });
+    // In a mirrored pass the subject's right eye and ear were seen as the left ones.
+    const sides = region.mirror ? [1, 0, 2, 3, 5, 4] : [0, 1, 2, 3, 4, 5];
     return {
-      x: x0,
-      y: y0,
-      w: x1 - x0,
-      h: y1 - y0,
+      x: Math.min(x0, x1),
+      y: Math.min(y0, y1),
+      w: Math.abs(x1 - x0),
+      h: Math.abs(y1 - y0),
       score: d.score,
-      keypoints: d.keypoints.map((p) => {
-        const [x, y] = fromRegion(region, p.x, p.y);
-        return { x, y };
-      }),
+      keypoints: sides.map((k) => keypoints[k] ?? { x: 0, y: 0 }),
     };
   });
 }
@@ -178,9 +187,9 @@ export async function detectFaces(img: RgbImage, options: DetectOptions = {}): P
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   const whole: RotatedSquare = { cx: img.width / 2, cy: img.height / 2, size: Math.max(img.width, img.height), rotation: 0 };
   const found = await detectInRegion(img, whole, minScore);
-  for (const scale of options.retryScales ?? []) {
+  for (const { scale, mirror } of options.retries ?? []) {
     if (found.length > 0) break;
-    found.push(...(await detectInRegion(img, { ...whole, size: whole.size * scale }, minScore)));
+    found.push(...(await detectInRegion(img, { ...whole, size: whole.size * scale, mirror }, minScore)));
   }
   // Tiles smaller than the landmark model's input add false positives and no faces.
   if (!options.tiles || Math.max(img.width, img.height) / 2 < MIN_TILE) return weightedNms(found);

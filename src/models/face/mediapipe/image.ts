@@ -26,6 +26,8 @@ export interface RotatedSquare {
   cy: number;
   size: number;
   rotation: number;
+  /** Sample it mirrored left to right (the crop's x axis runs against the image's). */
+  mirror?: boolean;
 }
 
 export type Border = "zero" | "replicate";
@@ -39,13 +41,13 @@ export function sampleSquare(img: RgbImage, region: RotatedSquare, side: number,
   const out = new Float32Array(side * side * 3);
   const cos = Math.cos(region.rotation);
   const sin = Math.sin(region.rotation);
-  const step = region.size / side;
+  const step = (region.mirror ? -region.size : region.size) / side;
   const { width: W, height: H, data } = img;
   const zero = offset; // a black border pixel after scaling
   for (let v = 0; v < side; v++) {
     const dy = (v / side - 0.5) * region.size;
     for (let u = 0; u < side; u++) {
-      const dx = u * step - 0.5 * region.size;
+      const dx = u * step - 0.5 * step * side;
       let sx = region.cx + cos * dx - sin * dy;
       let sy = region.cy + sin * dx + cos * dy;
       const o = (v * side + u) * 3;
@@ -93,7 +95,7 @@ function px(data: Uint8Array, at: number, ch: number): number {
 
 /** Maps a point given in a region's unit square (0..1 across, 0..1 down) back to image pixels. */
 export function fromRegion(region: RotatedSquare, x: number, y: number): [number, number] {
-  const dx = (x - 0.5) * region.size;
+  const dx = (x - 0.5) * (region.mirror ? -region.size : region.size);
   const dy = (y - 0.5) * region.size;
   const cos = Math.cos(region.rotation);
   const sin = Math.sin(region.rotation);

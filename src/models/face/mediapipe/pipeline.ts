@@ -4,9 +4,18 @@
  */
 import { z } from "zod";
 import { blendshapes, type Blendshapes } from "./blendshapes.js";
-import { DEFAULT_MIN_SCORE, detectFaces, type Detection } from "./detector.js";
+import { DEFAULT_MIN_SCORE, detectFaces, type Detection, type Retry } from "./detector.js";
 import type { RgbImage } from "./image.js";
 import { cropRegion, DEFAULT_MIN_PRESENCE, faceLandmarks } from "./landmarks.js";
+
+export const DEFAULT_RETRIES: Retry[] = [
+  { scale: 1.6, mirror: false },
+  { scale: 0.8, mirror: false },
+  { scale: 1, mirror: true },
+  { scale: 0.65, mirror: false },
+  { scale: 1.15, mirror: false },
+  { scale: 0.65, mirror: true },
+];
 
 export const PipelineOptions = z
   .object({
@@ -17,11 +26,15 @@ export const PipelineOptions = z
     /** Second detector pass on overlapping tiles, for faces small in the frame. */
     tiles: z.boolean().default(true),
     /**
-     * Scales of the frame to look at again when the whole frame gave no face: 1.6 shrinks it
-     * inside a black border (a face that fills the frame, e.g. a tight crop), 0.8 enlarges its
-     * centre. Each costs one detector run, only on frames without a face.
+     * Views of the frame to look at again, in order, when the whole frame gave no face: a scale
+     * above 1 shrinks it inside a black border (a face that fills the frame, e.g. a tight crop),
+     * below 1 enlarges its centre; `mirror` flips it. Each costs one detector run (~1 ms), only
+     * on frames where nothing was found yet. Measured on FER2013 PrivateTest: see the eval.
      */
-    retryScales: z.array(z.number().min(0.25).max(4)).max(4).default([1.6, 0.8]),
+    retries: z
+      .array(z.object({ scale: z.number().min(0.25).max(4), mirror: z.boolean().default(false) }).strict())
+      .max(8)
+      .default(DEFAULT_RETRIES),
     /**
      * A detection at or above this score is kept even when the landmark model doubts it: a face
      * is dropped only when both models doubt it (a near-profile face gets presence 0.000 while
@@ -46,7 +59,7 @@ export interface MeshFace {
 export async function analyzeFaces(img: RgbImage, options: PipelineOptions = {}): Promise<MeshFace[]> {
   const o = PipelineOptions.parse(options);
   const faces: MeshFace[] = [];
-  for (const detection of await detectFaces(img, { minScore: o.minScore, tiles: o.tiles, retryScales: o.retryScales })) {
+  for (const detection of await detectFaces(img, { minScore: o.minScore, tiles: o.tiles, retries: o.retries })) {
     const lm = await faceLandmarks(img, cropRegion(detection));
     if (lm.presence < o.minPresence && detection.score < o.trustScore) continue;
     const face: MeshFace = { detection, landmarks: lm.points, presence: lm.presence };
