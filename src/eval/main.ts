@@ -2,6 +2,7 @@
 const evaluators: Record<string, () => Promise<(argv: string[]) => Promise<void>>> = {
   language: async () => (await import("./language.js")).evalLanguage,
   face: async () => (await import("./face.js")).evalFace,
+  "face-mediapipe": async () => (await import("./face-mediapipe.js")).evalFaceMediapipe,
   prosody: async () => (await import("./prosody.js")).evalProsody,
   burst: async () => (await import("./burst.js")).evalBurst,
 };
