@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import sharp from "sharp";
-import { packageRoot } from "../models/assets.js";
+import { packageRoot } from "../package-paths.js";
 import { FER_ORDER, type FerLabel } from "../models/face/emotion.js";
 import { actionUnits, MEASURED_UNITS, type MeasuredUnit, type Units } from "../models/face/mediapipe/actionUnits.js";
 import { blendshapes } from "../models/face/mediapipe/blendshapes.js";

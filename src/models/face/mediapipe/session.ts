@@ -1,6 +1,6 @@
 /** onnxruntime-node sessions for the converted MediaPipe models, one thread each (workers scale out). */
 import ort from "onnxruntime-node";
-import { weightsPath } from "../../assets.js";
+import { weightsPath } from "../../../package-paths.js";
 
 export const WEIGHTS_DIR = "face-landmarker";
 

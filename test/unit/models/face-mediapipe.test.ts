@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { packageRoot } from "../src/models/assets.js";
-import { BLENDSHAPE_NAMES, BLENDSHAPE_SUBSET, blendshapes, type Blendshapes } from "../src/models/face/mediapipe/blendshapes.js";
-import { decode, detectFaces, detectInRegion, tileRegions, weightedNms, type Detection } from "../src/models/face/mediapipe/detector.js";
-import { decodeRgb, fromRegion, sampleSquare } from "../src/models/face/mediapipe/image.js";
-import { cropRegion, faceLandmarks, NUM_LANDMARKS } from "../src/models/face/mediapipe/landmarks.js";
-import { analyzeFaces } from "../src/models/face/mediapipe/pipeline.js";
-import { SAMPLE_FACES, sample } from "./helpers/face.js";
+import { packageRoot } from "../../../src/package-paths.js";
+import { BLENDSHAPE_NAMES, BLENDSHAPE_SUBSET, blendshapes, type Blendshapes } from "../../../src/models/face/mediapipe/blendshapes.js";
+import { decode, detectFaces, detectInRegion, tileRegions, weightedNms, type Detection } from "../../../src/models/face/mediapipe/detector.js";
+import { decodeRgb, fromRegion, sampleSquare } from "../../../src/models/face/mediapipe/image.js";
+import { cropRegion, faceLandmarks, NUM_LANDMARKS } from "../../../src/models/face/mediapipe/landmarks.js";
+import { analyzeFaces } from "../../../src/models/face/mediapipe/pipeline.js";
+import { SAMPLE_FACES, sample } from "../../helpers/face.js";
 
 const BLENDSHAPES_DIR = join(packageRoot, "..", "shared", "models", "mediapipe-blendshapes");
 

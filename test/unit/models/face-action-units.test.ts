@@ -5,16 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FACS_36, DESCRIPTIONS_27 } from "../src/protocol/labels.js";
-import { FER_ORDER, type FerLabel } from "../src/models/face/emotion.js";
-import { BLENDSHAPE_NAMES, type Blendshapes } from "../src/models/face/mediapipe/blendshapes.js";
+import { FACS_36, DESCRIPTIONS_27 } from "../../../src/protocol/labels.js";
+import { FER_ORDER, type FerLabel } from "../../../src/models/face/emotion.js";
+import { BLENDSHAPE_NAMES, type Blendshapes } from "../../../src/models/face/mediapipe/blendshapes.js";
 import {
   actionUnits, descriptions, MEASURED_DESCRIPTIONS, MEASURED_UNITS, UNMEASURED_UNITS, type Descriptions, type Units,
-} from "../src/models/face/mediapipe/actionUnits.js";
-import { decodeRgb } from "../src/models/face/mediapipe/image.js";
-import { analyzeFaces } from "../src/models/face/mediapipe/pipeline.js";
-import { loadFer } from "../src/training/facemesh/fer.js";
-import { ferPng } from "./helpers/face.js";
+} from "../../../src/models/face/mediapipe/actionUnits.js";
+import { decodeRgb } from "../../../src/models/face/mediapipe/image.js";
+import { analyzeFaces } from "../../../src/models/face/mediapipe/pipeline.js";
+import { loadFer } from "../../../src/training/facemesh/fer.js";
+import { ferPng } from "../../helpers/face.js";
 
 const neutralShapes = (): Blendshapes => Object.fromEntries(BLENDSHAPE_NAMES.map((n) => [n, 0])) as Blendshapes;
 
