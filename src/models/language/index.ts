@@ -1,24 +1,22 @@
 /**
- * The `language` model: segments the text at the requested granularity and scores each segment
- * with the GoEmotions-trained classifier (see MODEL_CARD.md). Word-level scores read the word in
- * a small window of its neighbours, because a word alone rarely carries its emotion ("not happy").
+ * The `language` model (v2, see MODEL_CARD.md): segments the text at the requested granularity,
+ * embeds the sentences of the message in one batch with the Universal Sentence Encoder lite, and
+ * scores each segment with the encoder head fused with the TF-IDF classifier. Word granularity
+ * reads each word through the embedding of its sentence plus the TF-IDF features of a window of
+ * neighbouring words ("not happy"), so it costs no extra encoder pass per word.
  */
 import { WarningCode, type LanguageConfig, type LanguagePrediction } from "../../protocol/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
-import { loadLanguageClassifier, type LanguageClassifier } from "./classifier.js";
+import { loadLanguageAnalyzer, type LanguageAnalyzer, type ScoringUnit } from "./analyzer.js";
 import { segment, type Segment } from "./segment.js";
-import { sentimentDistribution } from "./sentiment.js";
 
-/** Words on each side that give a word its context at word granularity. */
+/** Words on each side that give a word its TF-IDF context at word granularity. */
 export const WORD_CONTEXT = 3;
 
-let classifier: LanguageClassifier | undefined;
+/** Hume's toxicity labels that no staged corpus supports; never scored, named in a warning. */
+export const UNSUPPORTED_TOXICITY = ["severe_toxic", "obscene", "threat", "insult"] as const;
 
-function scoreText(text: string): { name: string; score: number }[] {
-  if (!classifier) throw new Error("language model used before load()");
-  const scores = classifier.scores(text);
-  return classifier.labels.map((name, i) => ({ name, score: round(scores[i] ?? 0) }));
-}
+let analyzer: LanguageAnalyzer | undefined;
 
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
@@ -32,31 +30,46 @@ function contextOf(words: Segment[], i: number, codePoints: string[]): string {
   return codePoints.slice(from.begin, to.end).join("");
 }
 
+/** What each segment is scored on: itself, or for a word its sentence and its word window. */
+function scoringUnits(text: string, segments: Segment[], granularity: string): ScoringUnit[] {
+  if (granularity !== "word") return segments.map((s) => ({ embedText: s.text, sparseText: s.text }));
+  const codePoints = [...text];
+  const sentences = segment(text, "sentence");
+  let at = 0;
+  return segments.map((word, i) => {
+    while (at < sentences.length - 1 && sentences[at]!.end <= word.begin) at++;
+    return { embedText: sentences[at]?.text ?? word.text, sparseText: contextOf(segments, i, codePoints) };
+  });
+}
+
 export const languageModel: Model<LanguageConfig, LanguagePrediction> = {
   name: "language",
   accepts: ["text"],
   get labels() {
-    return classifier?.labels ?? [];
+    return analyzer?.labels ?? [];
   },
   async load() {
-    classifier ??= await loadLanguageClassifier();
+    analyzer ??= await loadLanguageAnalyzer();
   },
   async predict(input: ModelInput, config: LanguageConfig): Promise<ModelResult<LanguagePrediction>> {
     if (input.kind !== "text") throw new Error(`language model got ${input.kind} input`);
+    if (!analyzer) throw new Error("language model used before load()");
+    const a = analyzer;
     const granularity = config.granularity ?? "word";
     const segments = segment(input.text, granularity);
     if (segments.length === 0) {
       return { predictions: [], warning: { code: WarningCode.NoText, message: "No text could be found in the payload." } };
     }
-    const codePoints = granularity === "word" ? [...input.text] : [];
+    const scores = await a.analyze(scoringUnits(input.text, segments, granularity));
     const predictions = segments.map((seg, i): LanguagePrediction => {
-      const scored = granularity === "word" ? contextOf(segments, i, codePoints) : seg.text;
+      const s = scores[i]!;
       const prediction: LanguagePrediction = {
         text: seg.text,
         position: { begin: seg.begin, end: seg.end },
-        emotions: scoreText(scored),
+        emotions: a.labels.map((name, k) => ({ name, score: round(s.emotions[k] ?? 0) })),
       };
-      if (config.sentiment) prediction.sentiment = sentimentDistribution(scored);
+      if (config.sentiment) prediction.sentiment = Array.from(s.sentiment, (p, l) => ({ name: String(l + 1), score: round(p) }));
+      if (config.toxicity) prediction.toxicity = a.toxicityLabels.map((name, k) => ({ name, score: round(s.toxicity[k] ?? 0) }));
       return prediction;
     });
     if (config.toxicity) {
@@ -64,7 +77,7 @@ export const languageModel: Model<LanguageConfig, LanguagePrediction> = {
         predictions,
         warning: {
           code: WarningCode.FeatureUnavailable,
-          message: "Toxicity is not available in this build of Open Expression; no toxicity training data has been added yet.",
+          message: `Toxicity reports ${a.toxicityLabels.join(" and ")} only; ${UNSUPPORTED_TOXICITY.join(", ")} have no training data in this build and are not scored.`,
         },
       };
     }
