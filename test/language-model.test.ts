@@ -150,4 +150,14 @@ describe("sentence encoder (Universal Sentence Encoder lite, from node_modules)"
     const alone = await enc.embed([texts[1]!]);
     assert.ok(dot(alone, row(1)) > 0.9999);
   });
+
+  it("embeds a text longer than one chunk as the unit mean of its chunks, next to short texts", async () => {
+    const enc = await loadSentenceEncoder();
+    const rows = await enc.embed(["so glad ".repeat(400), "so glad", "The train leaves at nine."]);
+    const row = (i: number) => rows.subarray(i * EMBEDDING_DIM, (i + 1) * EMBEDDING_DIM);
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+    assert.equal(rows.length, 3 * EMBEDDING_DIM);
+    assert.ok(Math.abs(dot(row(0), row(0)) - 1) < 1e-3);
+    assert.ok(dot(row(0), row(1)) > dot(row(0), row(2)) + 0.1, `${dot(row(0), row(1))} vs ${dot(row(0), row(2))}`);
+  });
 });

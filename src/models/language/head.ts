@@ -1,9 +1,9 @@
 /**
  * The encoder head of language v2 (trained by src/training/language/train_head.py): a one-hidden-
  * layer MLP over the 512-d sentence embedding with three output blocks (28 emotion logits, 9
- * sentiment-level logits, 2 toxicity logits). Emotion logits are fused with the TF-IDF
- * classifier's logits, z = z_head + w * z_tfidf, then Platt-calibrated per label (fitted on
- * GoEmotions dev). Files: weights/language/head.json (+ head.f32, float32 little-endian,
+ * sentiment-level logits, 2 toxicity logits). Per label, the head's emotion logit and the TF-IDF
+ * classifier's logit are weighed and calibrated together, p = sigmoid(a z_head + c z_tfidf + b),
+ * a 3-parameter logistic regression fitted on GoEmotions dev. Files: weights/language/head.json (+ head.f32, float32 little-endian,
  * row-major [in][out]: W1, b1, W2, b2); sha256-checked at load.
  */
 import { createHash } from "node:crypto";
@@ -23,8 +23,7 @@ export const EncoderHeadMetaSchema = z.object({
   sourceLabels: z.array(z.string()),
   outputs: z.object({ emotions: range, sentiment: range, toxicity: range }),
   toxicityLabels: z.array(z.string()),
-  fusion: z.object({ tfidfWeight: num }),
-  calibration: z.object({ a: z.array(num), b: z.array(num) }),
+  calibration: z.object({ a: z.array(num), c: z.array(num), b: z.array(num) }),
   thresholds: z.array(num),
   toxicityThresholds: z.array(num),
   weightsFile: z.string(),
@@ -68,8 +67,7 @@ export async function loadEncoderHead(dir: string): Promise<EncoderHead> {
   const L = meta.sourceLabels.length;
   const [e0, e1] = meta.outputs.emotions, [s0, s1] = meta.outputs.sentiment, [t0, t1] = meta.outputs.toxicity;
   if (e1 - e0 !== L || s1 - s0 !== 9) throw new Error("head.json: output blocks do not match the labels");
-  const a = Float64Array.from(meta.calibration.a), b = Float64Array.from(meta.calibration.b);
-  const w = meta.fusion.tfidfWeight;
+  const a = Float64Array.from(meta.calibration.a), c = Float64Array.from(meta.calibration.c), b = Float64Array.from(meta.calibration.b);
   const hidden = new Float64Array(inner);
   const out = new Float64Array(N);
 
@@ -103,7 +101,7 @@ export async function loadEncoderHead(dir: string): Promise<EncoderHead> {
     score(embeddings, row, tfidfLogits) {
       forward(embeddings, row * D);
       const emotions = new Float32Array(L);
-      for (let k = 0; k < L; k++) emotions[k] = sigmoid(a[k]! * (out[e0 + k]! + w * (tfidfLogits[k] ?? 0)) + b[k]!);
+      for (let k = 0; k < L; k++) emotions[k] = sigmoid(a[k]! * out[e0 + k]! + c[k]! * (tfidfLogits[k] ?? 0) + b[k]!);
       const sentiment = new Float64Array(9);
       let max = -Infinity;
       for (let l = 0; l < 9; l++) max = Math.max(max, out[s0 + l]!);

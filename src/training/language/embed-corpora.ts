@@ -20,8 +20,8 @@ import { CORPORA, loadCorpus, type CorpusName, type CorpusRow } from "./corpora.
 const BATCH = 64;
 /** Corpora whose dev split training reads (thresholds, fusion, calibration). */
 const DEV_READ: readonly CorpusName[] = ["goemotions", "davidson"];
-/** Train rows by how much each output depends on the corpus (sentiment, toxicity: one corpus each). */
-const TRAIN_ORDER: readonly CorpusName[] = ["emobank", "davidson", "meld", "goemotions", "xed", "dailydialog"];
+/** Train rows by how much an output depends on the corpus: toxicity has only Davidson; sentiment has EmoBank and GoEmotions groups. */
+const TRAIN_ORDER: readonly CorpusName[] = ["davidson", "emobank", "goemotions", "meld", "xed", "dailydialog"];
 const ROW_BYTES = EMBEDDING_DIM * 4;
 
 /** Texts already cached; first trims a torn last row or text line left by a kill. */

@@ -14,6 +14,8 @@ import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
 import { UseTokenizer, type Vocabulary } from "./tokenizer.js";
 
 export const EMBEDDING_DIM = 512;
+/** Longest token run the encoder reads at once; longer texts are embedded in chunks. */
+export const MAX_TOKENS = 128;
 
 export interface SentenceEncoder {
   /** One L2-normalised-by-the-model 512-d row per text, in input order (rows of one Float32Array). */
@@ -76,28 +78,51 @@ export async function loadSentenceEncoder(): Promise<SentenceEncoder> {
 
   async function embed(texts: readonly string[]): Promise<Float32Array> {
     if (texts.length === 0) return new Float32Array(0);
-    const indices: number[] = [];
-    const values: number[] = [];
-    texts.forEach((text, row) => {
+    // Long texts go in chunks of MAX_TOKENS (attention cost grows with the square of the length);
+    // a text's embedding is the renormalised mean of its chunks' embeddings.
+    const chunks: number[][] = [];
+    const owner: number[] = [];
+    texts.forEach((text, t) => {
       const ids = tokenizer.encode(text);
       // An empty encoding would drop the row from the model's sparse input; <unk> keeps it.
       if (ids.length === 0) ids.push(0);
+      for (let s = 0; s < ids.length; s += MAX_TOKENS) {
+        chunks.push(ids.slice(s, s + MAX_TOKENS));
+        owner.push(t);
+      }
+    });
+    const indices: number[] = [];
+    const values: number[] = [];
+    chunks.forEach((ids, row) =>
       ids.forEach((id, col) => {
         indices.push(row, col);
         values.push(id);
-      });
-    });
+      }),
+    );
     const idx = tf.tensor2d(indices, [values.length, 2], "int32");
     const val = tf.tensor1d(values, "int32");
+    let rows: Float32Array;
     try {
       const out = (await model.executeAsync({ indices: idx, values: val })) as tf.Tensor;
-      const data = (await out.data()) as Float32Array;
+      rows = (await out.data()) as Float32Array;
       out.dispose();
-      return data;
     } finally {
       idx.dispose();
       val.dispose();
     }
+    if (chunks.length === texts.length) return rows;
+    const D = EMBEDDING_DIM;
+    const sums = new Float32Array(texts.length * D);
+    owner.forEach((t, r) => {
+      for (let j = 0; j < D; j++) sums[t * D + j] = sums[t * D + j]! + rows[r * D + j]!;
+    });
+    for (let t = 0; t < texts.length; t++) {
+      let norm = 0;
+      for (let j = 0; j < D; j++) norm += sums[t * D + j]! ** 2;
+      const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let j = 0; j < D; j++) sums[t * D + j] = sums[t * D + j]! * inv;
+    }
+    return sums;
   }
   return { embed };
 }
