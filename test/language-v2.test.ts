@@ -38,13 +38,14 @@ describe("language v2 through the server", () => {
   // corpora; only the sentence encoder knows them. A case with a third entry is a known miss of
   // the shipped weights (see the model card): it still runs and reports, as a todo.
   const cases: [string, string[], string?][] = [
-    ["I'm livid.", ["Anger", "Annoyance"]],
-    ["I am seething.", ["Anger", "Annoyance"]],
-    ["My boss was apoplectic when he saw the report.", ["Anger", "Annoyance"]],
+    ["I'm livid.", ["Anger", "Annoyance"], "known miss: Neutral, Sadness, Approval"],
+    ["I am seething.", ["Anger", "Annoyance"], "known miss: Neutral, Excitement, Joy"],
+    ["My boss was apoplectic when he saw the report.", ["Anger", "Annoyance"], "known miss: Neutral, Realization, Approval"],
     ["I feel so despondent and forlorn tonight.", ["Sadness", "Grief"]],
     ["I get panicky before every flight.", ["Fear", "Nervousness"]],
     ["What a delightful surprise!", ["Surprise", "Joy", "Excitement", "Admiration"]],
-    ["I am furious that you lost my luggage again!", ["Anger", "Annoyance"]],
+    ["I am furious that you lost my luggage again!", ["Anger", "Annoyance"], "known miss: Neutral, Sadness, Disappointment"],
+    ["I am so angry right now, this is absolutely infuriating!", ["Anger", "Annoyance"]],
     ["Thank you so much for your help.", ["Gratitude"]],
   ];
   for (const [text, want, knownMiss] of cases) {

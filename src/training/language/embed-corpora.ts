@@ -20,7 +20,8 @@ import { CORPORA, loadCorpus, type CorpusName, type CorpusRow } from "./corpora.
 const BATCH = 64;
 /** Corpora whose dev split training reads (thresholds, fusion, calibration). */
 const DEV_READ: readonly CorpusName[] = ["goemotions", "davidson"];
-/** Train rows by how much an output depends on the corpus: toxicity has only Davidson; sentiment has EmoBank and GoEmotions groups. */
+/** Train rows by how much an output depends on the corpus: toxicity has only Davidson, sentiment
+ * has EmoBank besides GoEmotions' groups. */
 const TRAIN_ORDER: readonly CorpusName[] = ["davidson", "emobank", "goemotions", "meld", "xed", "dailydialog"];
 const ROW_BYTES = EMBEDDING_DIM * 4;
 
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   mkdirSync(CACHE_DIR, { recursive: true });
   const names = wanted.length ? wanted : CORPORA;
   const queue: { name: CorpusName; texts: string[] }[] = [];
-  const pending = (name: CorpusName, rows: CorpusRow[], splits: string[], done: Set<string>) =>
+  const pending = (rows: CorpusRow[], splits: string[], done: Set<string>) =>
     [...new Set(rows.filter((r) => splits.includes(r.split)).map((r) => r.text))].filter((t) => !done.has(t));
   const rowsOf = new Map<CorpusName, CorpusRow[]>();
   const doneOf = new Map<CorpusName, Set<string>>();
@@ -51,10 +52,10 @@ async function main(): Promise<void> {
   }
   for (const name of names) {
     const splits = DEV_READ.includes(name) ? ["dev", "test"] : ["test"];
-    queue.push({ name, texts: pending(name, rowsOf.get(name)!, splits, doneOf.get(name)!) });
+    queue.push({ name, texts: pending(rowsOf.get(name)!, splits, doneOf.get(name)!) });
   }
   for (const name of TRAIN_ORDER) {
-    if (names.includes(name)) queue.push({ name, texts: pending(name, rowsOf.get(name)!, ["train"], doneOf.get(name)!) });
+    if (names.includes(name)) queue.push({ name, texts: pending(rowsOf.get(name)!, ["train"], doneOf.get(name)!) });
   }
 
   const encoder = await loadSentenceEncoder();
