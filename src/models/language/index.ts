@@ -5,16 +5,13 @@
  * reads each word through the embedding of its sentence plus the TF-IDF features of a window of
  * neighbouring words ("not happy"), so it costs no extra encoder pass per word.
  */
-import { WarningCode, type LanguageConfig, type LanguagePrediction } from "../../protocol/index.js";
+import { TOXICITY_LABELS, WarningCode, type LanguageConfig, type LanguagePrediction } from "../../protocol/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { loadLanguageAnalyzer, type LanguageAnalyzer, type ScoringUnit } from "./analyzer.js";
 import { segment, type Segment } from "./segment.js";
 
 /** Words on each side that give a word its TF-IDF context at word granularity. */
 export const WORD_CONTEXT = 3;
-
-/** Hume's toxicity labels that no staged corpus supports; never scored, named in a warning. */
-export const UNSUPPORTED_TOXICITY = ["severe_toxic", "obscene", "threat", "insult"] as const;
 
 let analyzer: LanguageAnalyzer | undefined;
 
@@ -49,7 +46,11 @@ export const languageModel: Model<LanguageConfig, LanguagePrediction> = {
     return analyzer?.labels ?? [];
   },
   async load() {
-    analyzer ??= await loadLanguageAnalyzer();
+    if (analyzer) return;
+    const loaded = await loadLanguageAnalyzer();
+    const unknown = loaded.toxicityLabels.filter((l) => !(TOXICITY_LABELS as readonly string[]).includes(l));
+    if (unknown.length > 0) throw new Error(`language weights score toxicity labels Hume does not have: ${unknown.join(", ")}`);
+    analyzer = loaded;
   },
   async predict(input: ModelInput, config: LanguageConfig): Promise<ModelResult<LanguagePrediction>> {
     if (input.kind !== "text") throw new Error(`language model got ${input.kind} input`);
@@ -73,11 +74,13 @@ export const languageModel: Model<LanguageConfig, LanguagePrediction> = {
       return prediction;
     });
     if (config.toxicity) {
+      // Hume's labels without training data behind them: never scored, named in the warning.
+      const unsupported = TOXICITY_LABELS.filter((l) => !a.toxicityLabels.includes(l));
       return {
         predictions,
         warning: {
           code: WarningCode.FeatureUnavailable,
-          message: `Toxicity reports ${a.toxicityLabels.join(" and ")} only; ${UNSUPPORTED_TOXICITY.join(", ")} have no training data in this build and are not scored.`,
+          message: `Toxicity reports ${a.toxicityLabels.join(" and ")} only; ${unsupported.join(", ")} have no training data in this build and are not scored.`,
         },
       };
     }
