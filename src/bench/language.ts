@@ -1,57 +1,80 @@
 /**
- * Language benchmark: bare in-process model time, end-to-end latency over loopback, and
- * throughput with concurrent connections, for a 20-word sentence at sentence granularity.
+ * Language benchmark (v2: sentence encoder + head): in-process model time, end-to-end latency
+ * over loopback at sentence and word granularity, throughput with 16 connections, server
+ * start-up to ready, and resident memory with 1 and 2 inference threads (the difference is what
+ * one more worker costs). Every message carries a distinct sentence (a number is appended), so the
+ * per-worker embedding cache never answers for the encoder; one row measures a repeated sentence.
  */
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import type WebSocket from "ws";
 import { languageModel } from "../models/language/index.js";
-import { echoFloor } from "./echo-floor.js";
-import { measureRoundTrips, openSocket } from "./round-trip.js";
-import { spawnServer } from "./server-process.js";
+import { openSocket } from "./round-trip.js";
+import { spawnServer, type ServerProcess } from "./server-process.js";
 import { summarize, type Summary } from "./stats.js";
 
 export const SENTENCE = "I am really grateful for your help today, it honestly made me feel so much calmer and happier than before.";
-const CONFIG = { language: { granularity: "sentence" } };
-const FRAME = JSON.stringify({ models: CONFIG, raw_text: true, data: SENTENCE });
+/** The sentence with a distinct number, so no two messages share a text (and an embedding). */
+const distinct = (i: number) => `${SENTENCE.slice(0, -1)} ${i}.`;
+const frame = (text: string, granularity: string) => JSON.stringify({ models: { language: { granularity } }, raw_text: true, data: text });
 
 export interface LanguageBench {
-  input: { text: string; words: number; granularity: string };
+  input: { text: string; words: number };
   bareModelMs: Summary;
-  endToEndMs: Summary;
-  /** A bare ws echo of the same frame: the socket's share of the end-to-end time. */
-  transportFloorMs: Summary;
+  bareModelRepeatedMs: Summary;
+  sentenceEndToEndMs: Summary;
+  wordEndToEndMs: Summary;
   throughput: { connections: number; inFlightPerConnection: number; seconds: number; messages: number; perSecond: number; errors: number; latencyMs: Summary };
-  ratioE2eToBare: number;
+  startupToReadyMs: { threads1: number; threads2: number };
+  rssMb: { threads1: number; threads2: number; perExtraWorker: number };
 }
 
-async function bareModel(iterations: number): Promise<Summary> {
+let counter = 0;
+
+async function bareModel(iterations: number, repeated: boolean): Promise<Summary> {
   await languageModel.load();
-  const input = { kind: "text" as const, text: SENTENCE };
-  for (let i = 0; i < 200; i++) await languageModel.predict(input, { granularity: "sentence" }, {});
+  const run = (text: string) => languageModel.predict({ kind: "text", text }, { granularity: "sentence" }, {});
+  for (let i = 0; i < 20; i++) await run(distinct(++counter));
   const samples: number[] = [];
   for (let i = 0; i < iterations; i++) {
+    const text = repeated ? SENTENCE : distinct(++counter);
     const t = performance.now();
-    await languageModel.predict(input, { granularity: "sentence" }, {});
+    await run(text);
     samples.push(performance.now() - t);
   }
+  return summarize(samples);
+}
+
+async function roundTrips(url: string, granularity: string, iterations: number, warmup = 20): Promise<Summary> {
+  const ws = await openSocket(url);
+  const once = () =>
+    new Promise<number>((resolve) => {
+      const t = performance.now();
+      ws.once("message", () => resolve(performance.now() - t));
+      ws.send(frame(distinct(++counter), granularity));
+    });
+  for (let i = 0; i < warmup; i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) samples.push(await once());
+  ws.close(1000);
   return summarize(samples);
 }
 
 /** Closed loop: each connection keeps `depth` messages in flight for `seconds`. */
 async function throughput(url: string, connections: number, depth: number, seconds: number) {
   const sockets = await Promise.all(Array.from({ length: connections }, () => openSocket(url)));
-  const frame = FRAME;
   const latencies: number[] = [];
   let messages = 0;
   let errors = 0;
   const end = performance.now() + seconds * 1000;
   await Promise.all(
     sockets.map(
-      (ws) =>
+      (ws: WebSocket) =>
         new Promise<void>((resolve) => {
           const sentAt: number[] = [];
           const send = () => {
             sentAt.push(performance.now());
-            ws.send(frame);
+            ws.send(frame(distinct(++counter), "sentence"));
           };
           ws.on("message", (data) => {
             const t0 = sentAt.shift() ?? performance.now();
@@ -69,23 +92,42 @@ async function throughput(url: string, connections: number, depth: number, secon
   return { connections, inFlightPerConnection: depth, seconds, messages, perSecond: Math.round(messages / seconds), errors, latencyMs: summarize(latencies) };
 }
 
+function rssMb(server: ServerProcess): number {
+  const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round(kb / 1024);
+}
+
+async function timedStart(threads: number): Promise<{ server: ServerProcess; ms: number }> {
+  const t = performance.now();
+  const server = await spawnServer({ args: ["--log-level", "info", "--threads", String(threads)] });
+  return { server, ms: Math.round(performance.now() - t) };
+}
+
 export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<LanguageBench> {
-  const n = opts.quick ? 500 : 3000;
-  const bareModelMs = await bareModel(n);
-  const transportFloorMs = await echoFloor(FRAME, n);
-  const server = await spawnServer({ args: ["--log-level", "info"] });
+  const n = opts.quick ? 50 : 300;
+  const bareModelMs = await bareModel(n, false);
+  const bareModelRepeatedMs = await bareModel(n, true);
+  const one = await timedStart(1);
+  const rss1 = rssMb(one.server);
+  await one.server.stop();
+  const two = await timedStart(2);
   try {
-    const endToEndMs = await measureRoundTrips(server.streamUrl, FRAME, n);
-    const tp = await throughput(server.streamUrl, 16, 4, opts.quick ? 3 : 10);
+    const rss2 = rssMb(two.server);
+    const sentenceEndToEndMs = await roundTrips(two.server.streamUrl, "sentence", n);
+    const wordEndToEndMs = await roundTrips(two.server.streamUrl, "word", n);
+    const tp = await throughput(two.server.streamUrl, 16, 4, opts.quick ? 5 : 15);
     return {
-      input: { text: SENTENCE, words: SENTENCE.split(/\s+/).length, granularity: "sentence" },
+      input: { text: SENTENCE, words: SENTENCE.split(/\s+/).length },
       bareModelMs,
-      endToEndMs,
-      transportFloorMs,
+      bareModelRepeatedMs,
+      sentenceEndToEndMs,
+      wordEndToEndMs,
       throughput: tp,
-      ratioE2eToBare: Math.round((endToEndMs.p50 / bareModelMs.p50) * 100) / 100,
+      startupToReadyMs: { threads1: one.ms, threads2: two.ms },
+      rssMb: { threads1: rss1, threads2: rss2, perExtraWorker: rss2 - rss1 },
     };
   } finally {
-    await server.stop();
+    await two.server.stop();
   }
 }

@@ -43,18 +43,18 @@ function print(name: string, result: unknown): void {
   if (name !== "language") return console.log(JSON.stringify(result, null, 2));
   const r = result as Awaited<ReturnType<typeof benchLanguage>>;
   const row = (label: string, s: { p50: number; p95: number; p99: number }) =>
-    `| ${label.padEnd(44)} | ${s.p50.toFixed(3).padStart(8)} | ${s.p95.toFixed(3).padStart(8)} | ${s.p99.toFixed(3).padStart(8)} |`;
-  console.log(`\nlanguage: "${r.input.text}" (${r.input.words} words, ${r.input.granularity})`);
-  console.log(`| ${"measure (ms)".padEnd(44)} | ${"p50".padStart(8)} | ${"p95".padStart(8)} | ${"p99".padStart(8)} |`);
-  console.log(`|${"-".repeat(46)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(10)}|`);
-  console.log(row("bare model, in process", r.bareModelMs));
-  console.log(row("end to end, 1 connection, loopback", r.endToEndMs));
-  console.log(row("transport floor (bare ws echo, same frame)", r.transportFloorMs));
+    `| ${label.padEnd(52)} | ${s.p50.toFixed(1).padStart(8)} | ${s.p95.toFixed(1).padStart(8)} | ${s.p99.toFixed(1).padStart(8)} |`;
+  console.log(`\nlanguage: "${r.input.text}" (${r.input.words} words; each message gets a distinct number appended)`);
+  console.log(`| ${"measure (ms)".padEnd(52)} | ${"p50".padStart(8)} | ${"p95".padStart(8)} | ${"p99".padStart(8)} |`);
+  console.log(`|${"-".repeat(54)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(10)}|`);
+  console.log(row("bare model, sentence, in process", r.bareModelMs));
+  console.log(row("bare model, the same sentence again (cached embedding)", r.bareModelRepeatedMs));
+  console.log(row("end to end, sentence, 1 connection (target 15)", r.sentenceEndToEndMs));
+  console.log(row("end to end, word, 1 connection (target 25)", r.wordEndToEndMs));
   console.log(row(`under load, ${r.throughput.connections} connections x ${r.throughput.inFlightPerConnection} in flight`, r.throughput.latencyMs));
-  console.log(`throughput: ${r.throughput.perSecond} messages/s (${r.throughput.messages} in ${r.throughput.seconds} s, ${r.throughput.errors} errors)`);
-  console.log(`end-to-end p50 / bare model p50: ${r.ratioE2eToBare}x (target 1.5x)`);
-  const ours = r.endToEndMs.p50 - r.transportFloorMs.p50;
-  console.log(`server overhead above the transport floor, p50: ${ours.toFixed(3)} ms (model ${r.bareModelMs.p50.toFixed(3)} ms of it)`);
+  console.log(`throughput: ${r.throughput.perSecond} messages/s (target 150; ${r.throughput.messages} in ${r.throughput.seconds} s, ${r.throughput.errors} errors)`);
+  console.log(`server start-up to ready: ${r.startupToReadyMs.threads1} ms (1 thread), ${r.startupToReadyMs.threads2} ms (2 threads)`);
+  console.log(`server RSS: ${r.rssMb.threads1} MB (1 thread), ${r.rssMb.threads2} MB (2 threads): ${r.rssMb.perExtraWorker} MB per extra worker`);
 }
 
 function printAudio(r: AudioBench): void {

@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { DESCRIPTIONS_27, EXPRESSION_48, FACS_36, LANGUAGE_53, TOXICITY_LABELS, type ModelName } from "../protocol/index.js";
 import { packageRoot } from "../package-paths.js";
 import { BASELINE, descriptionScores, facsScores } from "../models/face/geometry.js";
+import { TOXICITY_OUTPUT } from "../models/language/labels.js";
 import { MODELS } from "../models/catalog.js";
 import { AVAILABLE_MODELS } from "../models/registry.js";
 
@@ -36,7 +37,7 @@ const WHY: Record<string, string> = {
   "prosody/emotions": "trained on the 8 acted RAVDESS emotions; no data behind the other names",
   "burst/emotions": "read from the call type (laughing, crying, screaming, sighing, yawning, moaning) by a fixed mapping; no other emotion has a call type behind it",
   "language/emotions": "trained on GoEmotions' 27 emotions + neutral; the other Hume names have no labelled text",
-  "language/toxicity": "no toxicity training data yet: `toxicity: {}` answers with warning W0901 and no scores",
+  "language/toxicity": "learned from the Davidson et al. tweets (hate speech / offensive votes); the other labels have no labelled data, and `toxicity: {}` names them in warning W0901",
 };
 
 /** The face model's FACS units and descriptions: static names, no model load needed. */
@@ -56,7 +57,7 @@ export async function labelRows(): Promise<LabelRow[]> {
       rows.push({ model, output: "facs", hume: FACS_36, returned: facs, why: WHY["face/facs"]! });
       rows.push({ model, output: "descriptions", hume: DESCRIPTIONS_27, returned: descriptions, why: WHY["face/descriptions"]! });
     }
-    if (model === "language") rows.push({ model, output: "toxicity", hume: TOXICITY_LABELS, returned: [], why: WHY["language/toxicity"]! });
+    if (model === "language") rows.push({ model, output: "toxicity", hume: TOXICITY_LABELS, returned: TOXICITY_OUTPUT, why: WHY["language/toxicity"]! });
   }
   return rows;
 }

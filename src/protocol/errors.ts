@@ -117,8 +117,9 @@ export const warnings = {
   noFaces: { code: WarningCode.NoFaces, message: "No faces could be detected." },
   noText: { code: WarningCode.NoText, message: "No text could be found in the payload." },
   noSpeech: { code: WarningCode.NoSpeech, message: "No speech could be detected." },
-  toxicityUnavailable: {
+  /** Toxicity labels with training data are scored; Hume's others are named, never guessed. */
+  toxicityPartial: (reported: readonly string[], unsupported: readonly string[]) => ({
     code: WarningCode.FeatureUnavailable,
-    message: "Toxicity is not available in this build of Open Expression; no toxicity training data has been added yet.",
-  },
+    message: `Toxicity reports ${reported.join(" and ")} only; ${unsupported.join(", ")} have no training data in this build and are not scored.`,
+  }),
 } as const;

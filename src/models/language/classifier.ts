@@ -18,6 +18,8 @@ export interface LanguageClassifier {
   readonly labels: readonly string[];
   /** Calibrated probabilities in 0..1, one per label, for one piece of text. */
   scores(text: string): Float32Array;
+  /** The ensemble logits before calibration (what language v2 fuses with the encoder head). */
+  logits(text: string): Float64Array;
   /** Per-label decision thresholds tuned on dev. */
   readonly thresholds: Float32Array;
 }
@@ -128,6 +130,9 @@ export async function loadLanguageClassifier(dir: string = defaultLanguageDir())
   return {
     labels: Object.freeze(meta.labels.slice()),
     thresholds: Float32Array.from(meta.thresholds),
+    logits(text: string): Float64Array {
+      return combinedLogits(heads, vectorizeTerms(extractTerms(text, settings), vocab), new Float64Array(L), new Float64Array(L));
+    },
     scores(text: string): Float32Array {
       combinedLogits(heads, vectorizeTerms(extractTerms(text, settings), vocab), logits, tmp);
       const out = new Float32Array(L);

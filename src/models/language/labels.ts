@@ -40,3 +40,9 @@ export function outputName(goEmotionsLabel: string): string {
   if (!m) throw new Error(`unknown GoEmotions label: ${goEmotionsLabel}`);
   return m.name;
 }
+
+/**
+ * Hume's toxicity labels the Davidson et al. votes support, in output order: `toxic` (rated hate
+ * or offensive) and `identity_hate` (rated hate speech). The others have no data and are never scored.
+ */
+export const TOXICITY_OUTPUT = ["toxic", "identity_hate"] as const;

@@ -1,4 +1,7 @@
 /**
+ * The previous sentiment measure, no longer served: language v2 learns its 9-level sentiment from
+ * rated text (head.ts). Kept as the baseline the evaluation reports beside the learned one.
+ *
  * Sentiment as a distribution over 9 levels ("1" most negative .. "9" most positive), from VADER
  * (Hutto & Gilbert 2014; lexicon + rules, package `vader-sentiment`, Apache-2.0).
  *

@@ -1,12 +1,15 @@
 /**
- * Language model behaviour: the shipped weights rank obvious emotions correctly, segmentation
- * offsets are exact code point offsets, sentiment is a proper 9-level distribution.
+ * Language model parts: the TF-IDF classifier (the previous model, now the sparse half of language
+ * v2, which its head fuses) ranks obvious emotions correctly on its own; segmentation offsets are
+ * exact code point offsets; the VADER baseline the evaluation reports is a proper 9-level
+ * distribution; the sentence encoder's tokenizer and embeddings behave as the model expects.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { loadLanguageClassifier, type LanguageClassifier } from "../../../src/models/language/classifier.js";
 import { segment, type Granularity } from "../../../src/models/language/segment.js";
 import { sentimentDistribution } from "../../../src/models/language/sentiment.js";
+import { EMBEDDING_DIM, loadSentenceEncoder } from "../../../src/models/language/encoder/encoder.js";
 
 let clf: LanguageClassifier;
 before(async () => {
@@ -130,5 +133,31 @@ describe("sentimentDistribution", () => {
     assert.ok(peak("This is wonderful, I love it so much!") > 5);
     assert.ok(peak("This is awful, I hate it and feel miserable.") < 5);
     assert.ok(levelOf("great") > levelOf("okay") && levelOf("okay") >= levelOf("terrible"));
+  });
+});
+
+describe("sentence encoder (Universal Sentence Encoder lite, from node_modules)", () => {
+  it("embeds a batch into unit-length 512-d rows; paraphrases are closer than unrelated text", async () => {
+    const enc = await loadSentenceEncoder();
+    const texts = ["I am absolutely furious with you.", "I'm really angry at you!", "The train leaves at nine.", ""];
+    const rows = await enc.embed(texts);
+    assert.equal(rows.length, texts.length * EMBEDDING_DIM);
+    const row = (i: number) => rows.subarray(i * EMBEDDING_DIM, (i + 1) * EMBEDDING_DIM);
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+    for (let i = 0; i < texts.length; i++) assert.ok(Math.abs(dot(row(i), row(i)) - 1) < 1e-3, `row ${i} norm`);
+    assert.ok(dot(row(0), row(1)) > dot(row(0), row(2)) + 0.2);
+    // One text alone gives the same vector as inside a batch.
+    const alone = await enc.embed([texts[1]!]);
+    assert.ok(dot(alone, row(1)) > 0.9999);
+  });
+
+  it("embeds a text longer than one chunk as the unit mean of its chunks, next to short texts", async () => {
+    const enc = await loadSentenceEncoder();
+    const rows = await enc.embed(["so glad ".repeat(400), "so glad", "The train leaves at nine."]);
+    const row = (i: number) => rows.subarray(i * EMBEDDING_DIM, (i + 1) * EMBEDDING_DIM);
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+    assert.equal(rows.length, 3 * EMBEDDING_DIM);
+    assert.ok(Math.abs(dot(row(0), row(0)) - 1) < 1e-3);
+    assert.ok(dot(row(0), row(1)) > dot(row(0), row(2)) + 0.1, `${dot(row(0), row(1))} vs ${dot(row(0), row(2))}`);
   });
 });

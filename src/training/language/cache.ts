@@ -1,0 +1,35 @@
+/**
+ * The corpus embedding cache (gitignored; rebuilt by embed-corpora.ts): per corpus, the texts
+ * embedded so far (`<corpus>.texts.jsonl`, one JSON string a line) and their vectors
+ * (`<corpus>.vectors.f32`, 512 float32 a row, same order).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../../package-paths.js";
+import { EMBEDDING_DIM } from "../../models/language/encoder/encoder.js";
+
+export const CACHE_DIR = join(packageRoot, ".cache", "language");
+
+export const cachePaths = (name: string) => ({
+  texts: join(CACHE_DIR, `${name}.texts.jsonl`),
+  vectors: join(CACHE_DIR, `${name}.vectors.f32`),
+});
+
+/** Read-only view of a corpus's cache: the texts that have a complete vector, and the vectors. */
+export function readCache(name: string): { texts: string[]; vectors: Float32Array } {
+  const p = cachePaths(name);
+  if (!existsSync(p.texts) || !existsSync(p.vectors)) return { texts: [], vectors: new Float32Array(0) };
+  const texts: string[] = [];
+  for (const line of readFileSync(p.texts, "utf8").split("\n")) {
+    if (line === "") continue;
+    try {
+      texts.push(JSON.parse(line) as string);
+    } catch {
+      break; // a line cut short by a kill mid-write
+    }
+  }
+  const buf = readFileSync(p.vectors);
+  const n = Math.min(texts.length, Math.floor(buf.byteLength / (EMBEDDING_DIM * 4)));
+  const vectors = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + n * EMBEDDING_DIM * 4));
+  return { texts: texts.slice(0, n), vectors };
+}
