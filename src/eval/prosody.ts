@@ -5,7 +5,9 @@
  * and the confusion matrix, and writes artifacts/eval/prosody.json.
  * With --nested, the L2 strength is instead chosen inside each outer fold by leave-one-fold-out
  * over its five training folds (nested CV; slower), and each fold's choice is printed.
- *   npm run eval -- prosody [--nested] [--hidden N] [--l2 X] [--max-iter N] [--seeds 1,2]
+ * With --conditions: held-out folds under gain and microphone colouring (prosody-conditions.ts);
+ * with --cross: train on one intensity or sentence, test on the other (prosody-cross.ts).
+ *   npm run eval -- prosody [--nested | --conditions | --cross] [--hidden N] [--l2 X] [--max-iter N] [--seeds 1,2]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -38,6 +40,8 @@ export function writeEval(name: string, body: unknown): void {
 }
 
 export async function evalProsody(argv: string[]): Promise<void> {
+  if (argv.includes("--conditions")) return (await import("./prosody-conditions.js")).evalProsodyConditions();
+  if (argv.includes("--cross")) return (await import("./prosody-cross.js")).evalProsodyCross();
   const nested = argv.includes("--nested");
   const s = settingsFromArgs(argv.filter((a) => a !== "--nested"), PROSODY_SETTINGS);
   const d = await loadRavdess(log);

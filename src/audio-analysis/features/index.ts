@@ -4,3 +4,4 @@ export { energyRegions, type Region, type RegionOptions } from "./regions.js";
 export { featurise, type Featurised } from "./segment.js";
 export { asWindow, piecesInNewAudio, roundScore, roundTime, type AudioWindow, type RegionPiece, type TimeSpan } from "./window.js";
 export { loadClassifier, predictProba, type ClassifierWeights } from "./classifier.js";
+export { normaliseLevel, speechLevelDb, REFERENCE_DB } from "./level.js";

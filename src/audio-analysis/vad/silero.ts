@@ -95,10 +95,35 @@ export function regionsFromProbabilities(probs: Float32Array, totalSec: number, 
     .filter((r) => r.end - r.begin >= t.minSpeechSec);
 }
 
+/** Level the window's loud part is raised to before Silero, and the most it is raised (dB). */
+const VAD_LEVEL_DB = -20;
+const VAD_MAX_GAIN_DB = 50;
+
+/**
+ * Silero misses quiet speech (RAVDESS speech 30 dB below its studio level, at about -70 dBFS, gives
+ * no region at all), so a quiet window is first raised until its 95th-percentile 10 ms level is
+ * at VAD_LEVEL_DB (never lowered, at most VAD_MAX_GAIN_DB). Steady noise raised that way stays
+ * non-speech (white, pink and hum at -85 to -45 dBFS were checked); digital silence is untouched.
+ */
+export function levelForVad(samples: Float32Array): Float32Array {
+  const block = 160, blocks = Math.floor(samples.length / block);
+  const db: number[] = [];
+  for (let b = 0; b < blocks; b++) {
+    let e = 0;
+    for (let i = b * block; i < (b + 1) * block; i++) e += samples[i]! * samples[i]!;
+    db.push(e > 0 ? 10 * Math.log10(e / block) : -Infinity);
+  }
+  db.sort((x, y) => x - y);
+  const level = db[Math.floor(0.95 * (db.length - 1))] ?? -Infinity;
+  if (!Number.isFinite(level) || level >= VAD_LEVEL_DB) return samples;
+  const g = 10 ** (Math.min(VAD_MAX_GAIN_DB, VAD_LEVEL_DB - level) / 20);
+  return samples.map((x) => x * g);
+}
+
 /** Speech regions of 16 kHz mono audio, in seconds from samples[0] plus `offsetSec`. */
 export async function detectSpeech(samples: Float32Array, offsetSec = 0): Promise<Region[]> {
   if (samples.length === 0) return [];
-  const regions = regionsFromProbabilities(await speechProbabilities(samples), samples.length / VAD_SAMPLE_RATE);
+  const regions = regionsFromProbabilities(await speechProbabilities(levelForVad(samples)), samples.length / VAD_SAMPLE_RATE);
   return regions.map((r) => ({ begin: round(r.begin + offsetSec), end: round(r.end + offsetSec) }));
 }
 

@@ -6,10 +6,11 @@
  * `prosodyFeatures`, so the classifier always sees the numbers it was trained on.
  */
 import { FEATURE_VERSION, frameFeatures, HOP, SAMPLE_RATE, segmentStats, FRAME, type FrameFeatures } from "../../audio-analysis/features/index.js";
+import { normaliseLevel } from "../../audio-analysis/features/level.js";
 import { ACTIVE_DB, activeFrames, quantile } from "../../audio-analysis/features/stats.js";
 
 /** Bump when anything here changes; includes the shared features' version so either invalidates. */
-export const PROSODY_FEATURE_VERSION = FEATURE_VERSION * 100 + 3;
+export const PROSODY_FEATURE_VERSION = FEATURE_VERSION * 100 + 4;
 
 const N_MEL = 40;
 const MEL_LO = 100;
@@ -136,11 +137,21 @@ function extraStats(f: FrameFeatures, mel: Float32Array): number[] {
   return out;
 }
 
-/** Prosody segment vector of samples between `begin` and `end` (seconds from samples[0]). */
-export function prosodyFeatures(samples: Float32Array, begin = 0, end = samples.length / SAMPLE_RATE): Float64Array {
+/** Frame features and the 40-band log-mel spectrum (n x N_MEL, row-major) of a segment. */
+export interface ProsodyFrames {
+  f: FrameFeatures;
+  mel: Float32Array;
+}
+
+/**
+ * One pass over samples between `begin` and `end` (seconds from samples[0]), level-normalised
+ * first (audio-analysis/features/level.ts): the shared frame features plus the log-mel bands read off the
+ * same FFT. Both the segment vector and the sequence model's input are derived from this.
+ */
+export function prosodyFrames(samples: Float32Array, begin = 0, end = samples.length / SAMPLE_RATE): ProsodyFrames {
   const a = Math.max(0, Math.round(begin * SAMPLE_RATE));
   const b = Math.min(samples.length, Math.round(end * SAMPLE_RATE));
-  const seg = samples.subarray(a, Math.max(a, b));
+  const seg = normaliseLevel(samples.subarray(a, Math.max(a, b)));
   let mel = new Float32Array(0);
   const f = frameFeatures(seg, (i, ps) => {
     if (i === 0) mel = new Float32Array(Math.max(1, Math.ceil(seg.length / HOP)) * N_MEL);
@@ -151,10 +162,41 @@ export function prosodyFeatures(samples: Float32Array, begin = 0, end = samples.
       mel[i * N_MEL + j] = 10 * Math.log10(s);
     }
   });
+  return { f, mel };
+}
+
+/** Prosody segment vector of already computed frames. */
+export function segmentVector({ f, mel }: ProsodyFrames): Float64Array {
   const base = segmentStats(f);
   const extra = f.n ? extraStats(f, mel) : new Array<number>(PROSODY_EXTRA_NAMES.length).fill(0);
   const v = new Float64Array(base.length + extra.length);
   v.set(base);
   extra.forEach((x, k) => { v[base.length + k] = Number.isFinite(x) ? x : 0; });
   return v;
+}
+
+/** Prosody segment vector of samples between `begin` and `end` (seconds from samples[0]). */
+export function prosodyFeatures(samples: Float32Array, begin = 0, end = samples.length / SAMPLE_RATE): Float64Array {
+  return segmentVector(prosodyFrames(samples, begin, end));
+}
+
+/** Channels per frame of the sequence model's input: the mel bands, then F0, voicing, clarity. */
+export const SEQUENCE_CHANNELS = N_MEL + 3;
+
+/**
+ * The sequence model's input, n x SEQUENCE_CHANNELS row-major: per 10 ms frame the level-normalised
+ * log-mel bands (dB), F0 in octaves re 100 Hz (0 when unvoiced), a voiced flag and the pitch
+ * clarity. Raw units; the model standardises them itself (the statistics are in the ONNX graph).
+ */
+export function sequenceInput({ f, mel }: ProsodyFrames): Float32Array {
+  const x = new Float32Array(f.n * SEQUENCE_CHANNELS);
+  for (let i = 0; i < f.n; i++) {
+    const row = i * SEQUENCE_CHANNELS;
+    x.set(mel.subarray(i * N_MEL, (i + 1) * N_MEL), row);
+    const voiced = Number.isFinite(f.f0[i]!);
+    x[row + N_MEL] = voiced ? f.f0[i]! / 12 : 0;
+    x[row + N_MEL + 1] = voiced ? 1 : 0;
+    x[row + N_MEL + 2] = f.clarity[i]!;
+  }
+  return x;
 }

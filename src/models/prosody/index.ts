@@ -1,8 +1,8 @@
 /**
  * The `prosody` model: for every VAD speech region that overlaps this message's new audio, the
- * region (clipped to the audio the window holds) is featurised and classified into the eight
- * RAVDESS emotions (see MODEL_CARD.md), and reported with the part of it that lies in the new
- * audio as its `time` (window.ts `piecesInNewAudio`).
+ * region (clipped to the audio the window holds) is level-normalised, featurised and classified
+ * into the eight RAVDESS emotions (see MODEL_CARD.md), and reported with the part of it that lies
+ * in the new audio as its `time` (window.ts `piecesInNewAudio`).
  */
 import type { TimedPrediction } from "../../protocol/shapes.js";
 import { weightsPath } from "../../package-paths.js";

@@ -33,6 +33,7 @@ export function settingsFromArgs(argv: string[], defaults: MlpSettings): MlpSett
 export const log = (...a: unknown[]) => console.error(`[${(performance.now() / 1000).toFixed(1)}s]`, ...a);
 
 export async function trainProsody(argv: string[]): Promise<void> {
+  if (argv[0] === "sequences") return (await import("./sequences.js")).dumpSequences(log);
   const select = argv.includes("--select");
   const s = settingsFromArgs(argv.filter((a) => a !== "--select"), PROSODY_SETTINGS);
   const d = await loadRavdess(log);
