@@ -18,6 +18,10 @@ interface ServeFlags {
   maxPendingTotal?: string;
   shutdownTimeoutMs?: string;
   workers?: string;
+  // batch jobs (src/batch/config.ts)
+  batchDir?: string;
+  queue?: string;
+  allowPrivateUrls?: boolean;
 }
 
 const asInt = (name: string, value: string | undefined): number | undefined => {
@@ -46,6 +50,10 @@ export function registerServe(program: Command): void {
     .option("--max-pending-total <n>", "messages waiting across all connections, 0 = unlimited (env OPEN_EXPRESSION_MAX_PENDING_TOTAL; default 16384)")
     .option("--shutdown-timeout-ms <ms>", "on SIGTERM, time to answer in-flight messages before closing (env OPEN_EXPRESSION_SHUTDOWN_TIMEOUT_MS; default 10000)")
     .option("--workers <n>", "server processes sharing the port, restarted if they die (env OPEN_EXPRESSION_WORKERS; default 1)")
+    // Batch jobs (src/batch/config.ts; the other batch settings are environment variables).
+    .option("--batch-dir <dir>", "directory of the embedded batch job store (env OPEN_EXPRESSION_BATCH_DIR; default data/batch)")
+    .option("--queue <url>", "batch queue: redis://host:port for a shared Redis queue (env OPEN_EXPRESSION_QUEUE; default: embedded)")
+    .option("--allow-private-urls", "let batch `urls` and `callback_url` reach private, loopback and link-local addresses (env OPEN_EXPRESSION_ALLOW_PRIVATE_URLS)")
     .action(async (flags: ServeFlags) => {
       let config;
       let workers: number;
@@ -65,6 +73,7 @@ export function registerServe(program: Command): void {
           rateBurstPerKey: asInt("rate-burst", flags.rateBurst),
           maxPendingTotal: asInt("max-pending-total", flags.maxPendingTotal),
           shutdownTimeoutMs: asInt("shutdown-timeout-ms", flags.shutdownTimeoutMs),
+          batch: { dir: flags.batchDir, queueUrl: flags.queue, allowPrivateUrls: flags.allowPrivateUrls },
         });
         workers = asInt("workers", flags.workers ?? process.env.OPEN_EXPRESSION_WORKERS) || 1;
       } catch (err) {

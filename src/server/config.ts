@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.js";
+import { batchConfigFromEnv, DEFAULT_BATCH_CONFIG, resolveBatchConfig, type BatchConfig } from "../batch/config.js";
 import { normalizeOrigin } from "./origin.js";
 
 export interface ServerConfig {
@@ -41,6 +42,8 @@ export interface ServerConfig {
   threads: number;
   logLevel: string;
   limits: MediaLimits;
+  /** Batch jobs (`/v0/batch/jobs`): store, queue and limits (batch/config.ts). */
+  batch: BatchConfig;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -63,6 +66,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   threads: 0,
   logLevel: "info",
   limits: DEFAULT_LIMITS,
+  batch: DEFAULT_BATCH_CONFIG,
 };
 
 export class ConfigError extends Error {
@@ -96,7 +100,7 @@ export function readKeysFile(path: string): string[] {
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
 }
 
-type Overrides = Partial<Omit<ServerConfig, "limits">> & { limits?: Partial<MediaLimits>; apiKeysFile?: string };
+type Overrides = Partial<Omit<ServerConfig, "limits" | "batch">> & { limits?: Partial<MediaLimits>; batch?: Partial<BatchConfig>; apiKeysFile?: string };
 
 export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const fromEnv: Overrides = {
@@ -139,6 +143,7 @@ export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = p
     ...defined(overrides),
     apiKeys: keys,
     limits: { ...DEFAULT_LIMITS, ...defined(limitsFromEnv), ...defined(overrides.limits ?? {}) },
+    batch: resolveBatchConfig(batchConfigFromEnv(env), overrides.batch ?? {}),
   };
   delete (config as Overrides).apiKeysFile;
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {

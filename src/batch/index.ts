@@ -1,0 +1,74 @@
+/**
+ * Batch jobs (`/v0/batch/jobs`), Hume's v0 batch API: the store, the runner and the routes,
+ * started next to the streaming server on the same port and pool. `startBatch` never throws for
+ * a store it cannot open: batch routes then answer 503 `batch_unavailable` and streaming goes on.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Registry } from "prom-client";
+import type { InferencePool } from "../inference/pool.js";
+import type { Logger } from "../server/logger.js";
+import type { BatchConfig } from "./config.js";
+import { BATCH_PREFIX, serveBatch } from "./http.js";
+import { BatchMetrics } from "./metrics.js";
+import { JobRunner } from "./runner.js";
+import { JobStore } from "./store.js";
+
+export { BATCH_PREFIX } from "./http.js";
+export { BatchConfig, DEFAULT_BATCH_CONFIG, BATCH_ENV, batchConfigFromEnv, resolveBatchConfig, parseSetting } from "./config.js";
+
+export interface BatchService {
+  /** Serves a request under BATCH_PREFIX for an authenticated key. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, keyId: string): void;
+  /** Stops taking jobs; running ones get `graceMs` to finish, the rest go back to the queue. */
+  close(graceMs: number): Promise<void>;
+}
+
+export function isBatchPath(pathname: string): boolean {
+  return pathname === BATCH_PREFIX || pathname.startsWith(`${BATCH_PREFIX}/`);
+}
+
+export interface StartBatchOptions {
+  config: BatchConfig;
+  pool: InferencePool;
+  log: Logger;
+  /** The server's metrics registry; undefined when metrics are off. */
+  registry: Registry | undefined;
+}
+
+export async function startBatch({ config, pool, log, registry }: StartBatchOptions): Promise<BatchService> {
+  if (config.queueUrl) {
+    log.error({ queue: "redis" }, "batch: the Redis queue is not available in this build; batch jobs are disabled");
+    return unavailable("The Redis queue (--queue redis://...) is not available in this build; start without --queue for the embedded queue.");
+  }
+  let store: JobStore;
+  try {
+    store = await JobStore.open(config.dir);
+  } catch (err) {
+    log.error({ err: (err as Error).message, dir: config.dir }, "batch: the job store could not be opened; batch jobs are disabled");
+    return unavailable("The batch job store could not be opened; see the server log.");
+  }
+  const metrics = registry ? new BatchMetrics(registry, async () => store.countByStatus()) : undefined;
+  const runner = new JobRunner({ store, measure: { pool, config }, log, metrics });
+  runner.start();
+  log.info({ queue: "embedded", dir: config.dir }, "batch jobs enabled");
+  const routes = { store, config, log, submitted: () => runner.nudge() };
+  return {
+    handle(req, res, url, keyId) {
+      void serveBatch(req, res, url, keyId, routes);
+    },
+    async close(graceMs) {
+      await runner.close(graceMs);
+      store.close();
+    },
+  };
+}
+
+function unavailable(message: string): BatchService {
+  return {
+    handle(_req, res) {
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: message, code: "batch_unavailable" }));
+    },
+    async close() {},
+  };
+}
