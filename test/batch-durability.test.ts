@@ -67,7 +67,7 @@ describe("embedded queue: a job survives SIGKILL of its server", { skip: espeakM
     const clip = video("mp4", 20, { image: sample(2), sound: speech("Hello there. This recording goes on for a while, so the server has work to do.") });
     const form = new FormData();
     form.append("json", JSON.stringify({ models: { face: {}, prosody: {} }, callback_url: callbackUrl }));
-    form.append("file", new Blob([clip], { type: "video/mp4" }), "clip.mp4");
+    form.append("file", new Blob([new Uint8Array(clip)], { type: "video/mp4" }), "clip.mp4");
     const res = await fetch(`${first.url}/v0/batch/jobs`, { method: "POST", body: form });
     assert.equal(res.status, 200);
     const { job_id: id } = (await res.json()) as { job_id: string };

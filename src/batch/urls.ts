@@ -16,6 +16,8 @@ export interface UrlPolicy {
   timeoutMs: number;
   /** Largest response body accepted. */
   maxBytes: number;
+  /** Which addresses are refused when private ones are not allowed; default `isPrivateAddress` (tests narrow it). */
+  forbidden?: (address: string) => boolean;
 }
 
 /** Why a URL request failed, with a code for the job's error list. */
@@ -53,11 +55,11 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, "ipv4");
 }
 
-/** dns.lookup that fails for private addresses: the check happens on the address connected to. */
-const guardedLookup: LookupFunction = (hostname, options, callback) => {
+/** dns.lookup that fails for forbidden addresses: the check happens on the address connected to. */
+const guardedLookup = (forbiddenAddress: (address: string) => boolean): LookupFunction => (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
     if (err) return callback(err, "", 4);
-    const bad = addresses.find((a) => isPrivateAddress(a.address));
+    const bad = addresses.find((a) => forbiddenAddress(a.address));
     if (bad) return callback(forbidden(hostname), "", 4);
     if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
     const first = addresses[0];
@@ -74,8 +76,8 @@ function forbidden(host: string): UrlError {
 function checkTarget(url: URL, policy: UrlPolicy): void {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UrlError("url_forbidden", `Only http and https URLs are fetched, not ${url.protocol}`);
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (!policy.allowPrivate && isIP(host) !== 0 && isPrivateAddress(host)) throw forbidden(host);
-  if (!policy.allowPrivate && host.toLowerCase() === "localhost") throw forbidden(host);
+  // Literal addresses are connected to without a lookup, so they are checked here.
+  if (!policy.allowPrivate && isIP(host) !== 0 && (policy.forbidden ?? isPrivateAddress)(host)) throw forbidden(host);
 }
 
 interface Sent {
@@ -92,7 +94,7 @@ async function send(target: string, policy: UrlPolicy, method: "GET" | "POST", b
       method,
       signal,
       headers: { "user-agent": "open-expression-batch", ...(body && { "content-type": "application/json", "content-length": String(body.length) }) },
-      ...(!policy.allowPrivate && { lookup: guardedLookup }),
+      ...(!policy.allowPrivate && { lookup: guardedLookup(policy.forbidden ?? isPrivateAddress) }),
     };
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, options, resolve);
