@@ -5,7 +5,7 @@
  * are bounded; callbacks are retried when the receiver fails.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { fetchUrl, isPrivateAddress, UrlError, type UrlPolicy } from "../src/batch/urls.js";
@@ -21,14 +21,17 @@ async function refused(promise: Promise<unknown>, code: UrlError["code"]): Promi
 
 describe("batch URLs and callbacks", { skip: espeakMissing, timeout: 600_000 }, () => {
   let media: Server;
+  /** The same server on a second loopback address, so a policy can allow one and not the other. */
+  let media2: Server;
   let port = 0;
+  let port2 = 0;
   let wav: Buffer;
   const callbacks: { status: string }[] = [];
   let callbackFailures = 1;
 
   before(async () => {
     wav = concatWav([speech("Fetching a recording from a web server works."), silence(0.5)]);
-    media = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       if (req.url === "/speech.wav") return void res.writeHead(200, { "content-type": "audio/wav" }).end(wav);
       if (req.url === "/to-other-loopback") return void res.writeHead(302, { location: `http://127.0.0.2:${port}/speech.wav` }).end();
       if (req.url === "/to-localhost") return void res.writeHead(302, { location: `http://localhost:${port}/speech.wav` }).end();
@@ -44,11 +47,18 @@ describe("batch URLs and callbacks", { skip: espeakMissing, timeout: 600_000 }, 
         return;
       }
       res.writeHead(404).end();
-    });
+    };
+    media = createServer(handler);
     await new Promise<void>((r) => media.listen(0, "127.0.0.1", r));
     port = (media.address() as AddressInfo).port;
+    media2 = createServer(handler);
+    await new Promise<void>((r) => media2.listen(0, "127.0.0.2", r));
+    port2 = (media2.address() as AddressInfo).port;
   });
-  after(() => media?.close());
+  after(() => {
+    media?.close();
+    media2?.close();
+  });
 
   test("address rules: literals, DNS names and redirects to private addresses are refused", async () => {
     assert.ok(isPrivateAddress("127.0.0.1") && isPrivateAddress("10.1.2.3") && isPrivateAddress("169.254.169.254") && isPrivateAddress("::1"));
@@ -61,7 +71,10 @@ describe("batch URLs and callbacks", { skip: espeakMissing, timeout: 600_000 }, 
     const only127001: UrlPolicy = { ...POLICY, forbidden: (a) => a !== "127.0.0.1" };
     assert.equal((await fetchUrl(`http://127.0.0.1:${port}/speech.wav`, only127001)).bytes.length, wav.length);
     await refused(fetchUrl(`http://127.0.0.1:${port}/to-other-loopback`, only127001), "url_forbidden");
-    await refused(fetchUrl(`http://127.0.0.1:${port}/to-localhost`, { ...POLICY, forbidden: (a) => a !== "127.0.0.1" && a !== "127.0.0.2" }), "url_forbidden");
+    // A redirect to a name is checked on what the name resolves to (localhost: 127.0.0.1, forbidden here).
+    const only127002: UrlPolicy = { ...POLICY, forbidden: (a) => a !== "127.0.0.2" };
+    assert.equal((await fetchUrl(`http://127.0.0.2:${port2}/speech.wav`, only127002)).bytes.length, wav.length);
+    await refused(fetchUrl(`http://127.0.0.2:${port2}/to-localhost`, only127002), "url_forbidden");
     await refused(fetchUrl(`http://127.0.0.1:${port}/speech.wav`, { ...only127001, maxBytes: 1000 }), "url_too_large");
     await refused(fetchUrl(`http://127.0.0.1:${port}/missing`, only127001), "url_failed");
   });

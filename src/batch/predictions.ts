@@ -2,7 +2,7 @@
  * Hume's batch shapes: job details (`UnionJob`) from a stored job, and one predictions entry
  * (`InferenceSourcePredictResult`) per input, which the runner assembles as it measures.
  */
-import type { FileModels } from "./measure.js";
+import { requestedModels, type FileModels } from "./measure.js";
 import type { FileInfo, JobDetails } from "./schema.js";
 import type { JobInput, JobRecord } from "./store.js";
 
@@ -48,5 +48,17 @@ export function jobDetails(job: JobRecord): JobDetails {
     state.num_errors = job.numErrors ?? 0;
   }
   if (job.status === "FAILED") state.message = job.message ?? "The job failed.";
-  return { type: "INFERENCE", job_id: job.id, request: { ...job.request, files: job.files }, state };
+  // Every request field is present (null or empty when not given), as the official service
+  // answered: Hume's legacy Python client reads them by key. `models` is what the job ran.
+  const r = job.request;
+  const request = {
+    models: requestedModels(r.models).config,
+    transcription: r.transcription ?? null,
+    urls: r.urls ?? [],
+    text: r.text ?? [],
+    callback_url: r.callback_url ?? null,
+    notify: r.notify ?? false,
+    files: job.files,
+  };
+  return { type: "INFERENCE", job_id: job.id, request, state };
 }

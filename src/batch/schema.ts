@@ -83,7 +83,15 @@ export interface FileInfo {
 export interface JobDetails {
   type: "INFERENCE";
   job_id: string;
-  request: InferenceRequest & { files: FileInfo[] };
+  request: {
+    models: BatchModels;
+    transcription: InferenceRequest["transcription"];
+    urls: string[];
+    text: string[];
+    callback_url: string | null;
+    notify: boolean;
+    files: FileInfo[];
+  };
   state: {
     status: JobStatus;
     created_timestamp_ms: number;
