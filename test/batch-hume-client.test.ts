@@ -135,6 +135,15 @@ describe("batch jobs through Hume's official TypeScript client", { skip: espeakM
     assert.equal(before.length, 0);
     const queued = await batch.listJobs({ status: "QUEUED" });
     assert.equal(queued.length, 0);
+
+    // Metrics: jobs by state, queue depth, durations, files by kind; no ids, names or text.
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: { "X-Hume-Api-Key": API_KEY } })).text();
+    assert.match(metrics, /^open_expression_batch_jobs\{state="COMPLETED"\} 2$/m);
+    assert.match(metrics, /^open_expression_batch_queue_depth 0$/m);
+    assert.match(metrics, /^open_expression_batch_job_duration_seconds_count\{status="COMPLETED"\} 2$/m);
+    assert.match(metrics, /^open_expression_batch_files_total\{kind="text",outcome="ok"\} 2$/m);
+    assert.match(metrics, /^open_expression_batch_errors_total\{code="B0301"\} 2$/m);
+    assert.ok(!metrics.includes(job.jobId) && !metrics.includes("grateful"), "no job ids or payloads in metrics");
   });
 
   test("coded errors: auth, unknown job, transcript features, limits, bad JSON", async () => {

@@ -36,10 +36,6 @@ export interface StartBatchOptions {
 }
 
 export async function startBatch({ config, pool, log, registry }: StartBatchOptions): Promise<BatchService> {
-  if (config.queueUrl) {
-    log.error({ queue: "redis" }, "batch: the Redis queue is not available in this build; batch jobs are disabled");
-    return unavailable("The Redis queue (--queue redis://...) is not available in this build; start without --queue for the embedded queue.");
-  }
   let store: JobStore;
   try {
     store = await JobStore.open(config.dir);

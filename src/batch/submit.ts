@@ -118,6 +118,14 @@ function readMultipart(req: IncomingMessage, config: BatchConfig): Promise<RawSu
       if (name === "json") out.json = value;
     });
     parser.on("file", (name, stream, info) => {
+      // Hume's legacy Python client sends `json` as a part with a file name: read it as the field.
+      if (name === "json") {
+        const parts: Buffer[] = [];
+        stream.on("data", (c: Buffer) => parts.push(c));
+        stream.on("limit", () => fail(new BatchError(413, "file_too_large", "The 'json' part is larger than the per-file limit.")));
+        stream.on("close", () => (out.json = Buffer.concat(parts).toString("utf8")));
+        return;
+      }
       if (name !== "file") {
         stream.resume();
         return;
