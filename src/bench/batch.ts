@@ -38,7 +38,7 @@ function makeMedia(): Media {
     // Sentences with a second of silence between them, for a minute: many utterances to find.
     const wav = join(dir, "speech60.wav");
     const loop = join(dir, "loop.wav");
-    ff(["-i", raw, "-af", "apad=pad_dur=1", "-ar", "16000", "-ac", "1", loop]);
+    ff(["-i", raw, "-af", "aresample=16000,apad=pad_len=16000", "-ac", "1", loop]);
     ff(["-stream_loop", "-1", "-i", loop, "-t", String(SECONDS), "-c:a", "pcm_s16le", wav]);
     const mp4 = join(dir, "face60.mp4");
     ff([
