@@ -105,11 +105,6 @@ export function parseSetting(key: keyof BatchConfig, raw: string, source: string
 export function resolveBatchConfig(...overrides: Partial<BatchConfig>[]): BatchConfig {
   const merged: Record<string, unknown> = { ...DEFAULT_BATCH_CONFIG };
   for (const o of overrides) for (const [k, v] of Object.entries(o)) if (v !== undefined) merged[k] = v;
-  if (merged.queueUrl !== undefined) {
-    // Announced in the settings so deployments can name it, but not built yet: refuse to start
-    // rather than run without the shared queue the deployment expects.
-    throw new BatchConfigError(`${BATCH_ENV.queueUrl} / --queue: the Redis queue is not available in this build yet; leave it unset for the embedded queue`);
-  }
   const parsed = BatchConfig.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

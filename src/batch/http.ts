@@ -10,13 +10,23 @@ import { artifactsZip } from "./artifacts.js";
 import type { BatchConfig } from "./config.js";
 import { jobDetails } from "./predictions.js";
 import { BatchError, describeIssue, ListQuery } from "./schema.js";
-import type { JobStore } from "./store.js";
+import type { JobRecord, NewJob } from "./store.js";
 import { readSubmission } from "./submit.js";
 
 export const BATCH_PREFIX = "/v0/batch/jobs";
 
+/** Where the routes keep and find jobs: the embedded store, or the Redis queue. */
+export interface JobsApi {
+  create(job: NewJob): Promise<void>;
+  /** A job that `keyId` created; undefined for unknown ids and other keys' jobs. */
+  get(id: string, keyId: string): Promise<JobRecord | undefined>;
+  list(keyId: string, q: ListQuery): Promise<JobRecord[]>;
+  /** The predictions JSON of a COMPLETED job. */
+  predictions(id: string): Promise<string | undefined>;
+}
+
 export interface BatchRoutesOptions {
-  store: JobStore;
+  jobs: JobsApi;
   config: BatchConfig;
   log: Logger;
   /** A new job is in the store: run it soon. */
@@ -30,19 +40,19 @@ export async function serveBatch(req: IncomingMessage, res: ServerResponse, url:
     const method = req.method ?? "GET";
     if (parts.length === 0) {
       if (method === "POST") return await submit(req, res, keyId, options);
-      if (method === "GET") return list(res, url, keyId, options);
+      if (method === "GET") return await list(res, url, keyId, options);
       throw notAllowed("GET, POST");
     }
     const [id, sub, ...rest] = parts;
     if (!id || rest.length > 0 || (sub !== undefined && sub !== "predictions" && sub !== "artifacts")) throw notFound();
     if (method !== "GET") throw notAllowed("GET");
-    const job = options.store.get(decodeURIComponent(id), keyId);
+    const job = await options.jobs.get(decodeURIComponent(id), keyId);
     if (!job) throw new BatchError(404, "job_not_found", "No job with this id.");
     if (sub === undefined) return sendJson(res, 200, jobDetails(job));
     if (job.status !== "COMPLETED") {
       throw new BatchError(400, "job_not_completed", `The job is ${job.status}; predictions are available once it is COMPLETED.`);
     }
-    const predictions = options.store.predictions(job.id) ?? "[]";
+    const predictions = (await options.jobs.predictions(job.id)) ?? "[]";
     if (sub === "predictions") {
       res.writeHead(200, { "content-type": "application/json" });
       return void res.end(predictions);
@@ -60,18 +70,18 @@ export async function serveBatch(req: IncomingMessage, res: ServerResponse, url:
 async function submit(req: IncomingMessage, res: ServerResponse, keyId: string, options: BatchRoutesOptions): Promise<void> {
   const { request, inputs } = await readSubmission(req, options.config);
   const id = randomUUID();
-  options.store.create({ id, keyId, request, inputs, createdMs: Date.now() });
+  await options.jobs.create({ id, keyId, request, inputs, createdMs: Date.now() });
   options.log.info({ job_id: id, key_id: keyId, inputs: inputs.length }, "batch job queued");
   options.submitted();
   sendJson(res, 200, { job_id: id });
 }
 
-function list(res: ServerResponse, url: URL, keyId: string, options: BatchRoutesOptions): void {
+async function list(res: ServerResponse, url: URL, keyId: string, options: BatchRoutesOptions): Promise<void> {
   const raw: Record<string, unknown> = Object.fromEntries([...url.searchParams].filter(([k]) => k !== "status"));
   raw.status = url.searchParams.getAll("status").flatMap((s) => s.split(",")).filter(Boolean);
   const q = ListQuery.safeParse(raw);
   if (!q.success) throw new BatchError(400, "invalid_query", describeIssue(q.error, "query"));
-  sendJson(res, 200, options.store.list(keyId, q.data).map(jobDetails));
+  sendJson(res, 200, (await options.jobs.list(keyId, q.data)).map(jobDetails));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

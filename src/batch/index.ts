@@ -11,7 +11,8 @@ import type { BatchConfig } from "./config.js";
 import { BATCH_PREFIX, serveBatch } from "./http.js";
 import { BatchMetrics } from "./metrics.js";
 import { JobRunner } from "./runner.js";
-import { JobStore } from "./store.js";
+import type { JobStatus, ListQuery } from "./schema.js";
+import { JobStore, type NewJob } from "./store.js";
 
 export { BATCH_PREFIX } from "./http.js";
 export { BatchConfig, DEFAULT_BATCH_CONFIG, BATCH_ENV, batchConfigFromEnv, resolveBatchConfig, parseSetting } from "./config.js";
@@ -36,6 +37,19 @@ export interface StartBatchOptions {
 }
 
 export async function startBatch({ config, pool, log, registry }: StartBatchOptions): Promise<BatchService> {
+  if (config.queueUrl) {
+    const metricsRef: { counts?: () => Promise<Record<JobStatus, number>> } = {};
+    const metrics = registry ? new BatchMetrics(registry, () => metricsRef.counts?.() ?? Promise.resolve({ QUEUED: 0, IN_PROGRESS: 0, COMPLETED: 0, FAILED: 0 })) : undefined;
+    const { RedisQueue } = await import("./redis.js");
+    const queue = new RedisQueue({ url: config.queueUrl, measure: { pool, config }, log, metrics });
+    metricsRef.counts = () => queue.countByStatus();
+    log.info({ queue: "redis", dir: config.dir }, "batch jobs enabled");
+    const routes = { jobs: queue.jobs, config, log, submitted: () => undefined };
+    return {
+      handle: (req, res, url, keyId) => void serveBatch(req, res, url, keyId, routes),
+      close: (graceMs) => queue.close(graceMs),
+    };
+  }
   let store: JobStore;
   try {
     store = await JobStore.open(config.dir);
@@ -47,7 +61,13 @@ export async function startBatch({ config, pool, log, registry }: StartBatchOpti
   const runner = new JobRunner({ store, measure: { pool, config }, log, metrics });
   runner.start();
   log.info({ queue: "embedded", dir: config.dir }, "batch jobs enabled");
-  const routes = { store, config, log, submitted: () => runner.nudge() };
+  const jobs = {
+    create: async (job: NewJob) => store.create(job),
+    get: async (id: string, keyId: string) => store.get(id, keyId),
+    list: async (keyId: string, q: ListQuery) => store.list(keyId, q),
+    predictions: async (id: string) => store.predictions(id),
+  };
+  const routes = { jobs, config, log, submitted: () => runner.nudge() };
   return {
     handle(req, res, url, keyId) {
       void serveBatch(req, res, url, keyId, routes);

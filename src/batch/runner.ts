@@ -8,11 +8,11 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../server/logger.js";
 import { sendCallback } from "./callback.js";
-import { coded, measureFile, measureText, requestedModels, type FileMeasurement, type MeasureContext } from "./measure.js";
+import type { MeasureContext } from "./measure.js";
 import type { BatchMetrics } from "./metrics.js";
-import { fileNameOf, jobDetails, sourceOf, type SourceResult } from "./predictions.js";
-import type { JobStore, Claim, JobInput } from "./store.js";
-import { fetchUrl, UrlError, type UrlPolicy } from "./urls.js";
+import { jobDetails } from "./predictions.js";
+import { callbackPolicy, processJob, RunStopped } from "./process.js";
+import type { JobStore, Claim } from "./store.js";
 
 export interface RunnerOptions {
   store: JobStore;
@@ -22,9 +22,6 @@ export interface RunnerOptions {
   /** How often an idle runner looks for jobs left by others (new jobs here nudge it at once). */
   pollMs?: number;
 }
-
-/** Thrown inside a job when the runner is stopping: the job is released, not failed. */
-class Stopping extends Error {}
 
 export class JobRunner {
   /** This process's identity on the leases it takes. */
@@ -84,25 +81,7 @@ export class JobRunner {
     heartbeat.unref();
     try {
       const inputs = store.inputs(job.id);
-      const request = requestedModels(job.request.models);
-      const results: SourceResult[] = [];
-      for (const [i, input] of inputs.entries()) {
-        if (this.stopping) throw new Stopping();
-        if (leaseLost) break;
-        const file = fileNameOf(input, i);
-        const m = await this.measureInput(input, request);
-        metrics?.file(input.kind, m.errors, m.mediaSeconds);
-        const hasModels = Object.keys(m.models).length > 0;
-        results.push({
-          source: sourceOf(input),
-          results: { predictions: hasModels ? [{ file, models: m.models }] : [], errors: m.errors.map((message) => ({ message, file })) },
-        });
-      }
-      if (this.stopping) throw new Stopping();
-      const counts = {
-        predictions: results.reduce((n, r) => n + r.results.predictions.length, 0),
-        errors: results.reduce((n, r) => n + r.results.errors.length, 0),
-      };
+      const { results, counts } = await processJob(inputs, job.request, this.options.measure, metrics, () => this.stopping || leaseLost);
       if (leaseLost || !store.complete(job.id, this.owner, JSON.stringify(results), counts)) {
         log.warn({ job_id: job.id }, "batch job's lease was taken over by another worker; this run's results are discarded");
         return;
@@ -111,7 +90,11 @@ export class JobRunner {
       log.info({ job_id: job.id, ms: Date.now() - started, num_predictions: counts.predictions, num_errors: counts.errors }, "batch job completed");
       this.notify(job.id);
     } catch (err) {
-      if (err instanceof Stopping || this.stopping) {
+      if (err instanceof RunStopped && leaseLost && !this.stopping) {
+        log.warn({ job_id: job.id }, "batch job's lease was taken over by another worker; this run stopped");
+        return;
+      }
+      if (err instanceof RunStopped || this.stopping) {
         // The store may already be closed when a released job's last model task fails.
         try {
           if (store.release(job.id, this.owner)) log.info({ job_id: job.id }, "batch job returned to the queue at shutdown");
@@ -130,38 +113,12 @@ export class JobRunner {
     }
   }
 
-  private async measureInput(input: JobInput, request: ReturnType<typeof requestedModels>): Promise<FileMeasurement> {
-    const ctx = this.options.measure;
-    switch (input.kind) {
-      case "text":
-        return measureText(input.text, request.config, ctx);
-      case "file":
-        return measureFile(input.bytes, request, ctx);
-      case "url": {
-        let bytes: Uint8Array;
-        try {
-          bytes = (await fetchUrl(input.url, this.urlPolicy())).bytes;
-        } catch (err) {
-          if (err instanceof UrlError) return { models: {}, errors: [coded(err.code, err.message)], mediaSeconds: 0 };
-          throw err;
-        }
-        return measureFile(bytes, request, ctx);
-      }
-    }
-  }
-
-  urlPolicy(): UrlPolicy {
-    const { config } = this.options.measure;
-    return { allowPrivate: config.allowPrivateUrls, timeoutMs: config.fetchTimeoutMs, maxBytes: config.maxFileBytes };
-  }
-
   /** The callback, if the job asked for one; sent in the background. */
   private notify(id: string): void {
     const job = this.options.store.get(id);
     const url = job?.request.callback_url;
     if (!job || !url) return;
-    const policy = { ...this.urlPolicy(), timeoutMs: Math.min(10_000, this.urlPolicy().timeoutMs) };
-    void sendCallback(url, jobDetails(job), policy, this.options.log, () => this.stopping);
+    void sendCallback(url, jobDetails(job), callbackPolicy(this.options.measure), this.options.log, () => this.stopping);
   }
 
   /** Stops claiming; waits up to `graceMs` for running jobs, then returns the rest to the queue. */
