@@ -18,8 +18,9 @@ import { eventually } from "./helpers/server.js";
 
 const START_TIMEOUT_MS = 180_000;
 
-async function startServe(dir: string): Promise<{ cli: CliProcess; url: string }> {
+async function startServe(dir: string, env: NodeJS.ProcessEnv = {}): Promise<{ cli: CliProcess; url: string }> {
   const cli = CliProcess.start(["--port", "0", "--threads", "1", "--log-level", "info"], {
+    ...env,
     OPEN_EXPRESSION_BATCH_DIR: dir,
     OPEN_EXPRESSION_BATCH_LEASE_MS: "3000",
     OPEN_EXPRESSION_ALLOW_PRIVATE_URLS: "on",
@@ -94,5 +95,33 @@ describe("embedded queue: a job survives SIGKILL of its server", { skip: espeakM
     assert.equal(second.cli.lines.filter((l) => l.msg === "batch job completed" && l.job_id === id).length, 1);
     second.cli.child.kill("SIGTERM");
     assert.equal(await second.cli.exited, 0);
+  });
+
+  test("SIGTERM mid-job: the job goes back to the queue at once and the next server runs it", async () => {
+    const store = mkdtempSync(join(tmpdir(), "oe-batch-sigterm-"));
+    try {
+      const first = await startServe(store, { OPEN_EXPRESSION_SHUTDOWN_TIMEOUT_MS: "300" });
+      children.push(first.cli);
+      const clip = video("mp4", 20, { image: sample(2) });
+      const form = new FormData();
+      form.append("json", JSON.stringify({ models: { face: {} } }));
+      form.append("file", new Blob([new Uint8Array(clip)], { type: "video/mp4" }), "clip.mp4");
+      const { job_id: id } = (await (await fetch(`${first.url}/v0/batch/jobs`, { method: "POST", body: form })).json()) as { job_id: string };
+      await eventually(async () => (await state(first.url, id)).status === "IN_PROGRESS", "the job to start", 60_000, 50);
+      first.cli.child.kill("SIGTERM");
+      assert.equal(await first.cli.exited, 0);
+      assert.ok(first.cli.lines.some((l) => l.msg === "batch job returned to the queue at shutdown" && l.job_id === id));
+
+      const second = await startServe(store);
+      children.push(second.cli);
+      await eventually(async () => (await state(second.url, id)).status === "COMPLETED", "the job to complete on the next server", 300_000, 250);
+      // Released, not abandoned: no lease to wait out, and the interrupted run is not counted.
+      assert.ok(!second.cli.lines.some((l) => l.msg === "batch job resumed after an interrupted run"));
+      assert.equal(second.cli.lines.find((l) => l.msg === "batch job started" && l.job_id === id)?.attempt, 1);
+      second.cli.child.kill("SIGTERM");
+      await second.cli.exited;
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 });
