@@ -1,6 +1,7 @@
 /**
- * Batch jobs (`/v0/batch/jobs`), Hume's v0 batch API: the store, the runner and the routes,
- * started next to the streaming server on the same port and pool. `startBatch` never throws for
+ * Batch jobs (`/v0/batch/jobs`), Hume's v0 batch API, started next to the streaming server on
+ * the same port and pool: the routes over either queue, the embedded one (a SQLite store and
+ * this process's runner) or BullMQ on Redis (`queueUrl`). `startBatch` never throws for
  * a store it cannot open: batch routes then answer 503 `batch_unavailable` and streaming goes on.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -11,7 +12,7 @@ import type { BatchConfig } from "./config.js";
 import { BATCH_PREFIX, serveBatch } from "./http.js";
 import { BatchMetrics } from "./metrics.js";
 import { JobRunner } from "./runner.js";
-import type { JobStatus, ListQuery } from "./schema.js";
+import type { ListQuery } from "./schema.js";
 import { JobStore, type NewJob } from "./store.js";
 
 export { BATCH_PREFIX } from "./http.js";
@@ -36,20 +37,28 @@ export interface StartBatchOptions {
   registry: Registry | undefined;
 }
 
-export async function startBatch({ config, pool, log, registry }: StartBatchOptions): Promise<BatchService> {
-  if (config.queueUrl) {
-    const metricsRef: { counts?: () => Promise<Record<JobStatus, number>> } = {};
-    const metrics = registry ? new BatchMetrics(registry, () => metricsRef.counts?.() ?? Promise.resolve({ QUEUED: 0, IN_PROGRESS: 0, COMPLETED: 0, FAILED: 0 })) : undefined;
-    const { RedisQueue } = await import("./redis.js");
-    const queue = new RedisQueue({ url: config.queueUrl, measure: { pool, config }, log, metrics });
-    metricsRef.counts = () => queue.countByStatus();
-    log.info({ queue: "redis", dir: config.dir }, "batch jobs enabled");
-    const routes = { jobs: queue.jobs, config, log, submitted: () => undefined };
-    return {
-      handle: (req, res, url, keyId) => void serveBatch(req, res, url, keyId, routes),
-      close: (graceMs) => queue.close(graceMs),
-    };
-  }
+export async function startBatch(options: StartBatchOptions): Promise<BatchService> {
+  return options.config.queueUrl ? startRedis(options, options.config.queueUrl) : startEmbedded(options);
+}
+
+/** BullMQ on Redis (loaded only when asked for). */
+async function startRedis({ config, pool, log, registry }: StartBatchOptions, url: string): Promise<BatchService> {
+  const { RedisQueue } = await import("./redis.js");
+  // The gauges are read at scrape time, after the queue exists.
+  let queue: InstanceType<typeof RedisQueue> | undefined;
+  const metrics = registry ? new BatchMetrics(registry, async () => (queue ? queue.countByStatus() : { QUEUED: 0, IN_PROGRESS: 0, COMPLETED: 0, FAILED: 0 })) : undefined;
+  queue = new RedisQueue({ url, measure: { pool, config }, log, metrics });
+  const q = queue;
+  log.info({ queue: "redis", dir: config.dir }, "batch jobs enabled");
+  const routes = { jobs: q.jobs, config, log, submitted: () => undefined };
+  return {
+    handle: (req, res, reqUrl, keyId) => void serveBatch(req, res, reqUrl, keyId, routes),
+    close: (graceMs) => q.close(graceMs),
+  };
+}
+
+/** The SQLite store and this process's runner. */
+async function startEmbedded({ config, pool, log, registry }: StartBatchOptions): Promise<BatchService> {
   let store: JobStore;
   try {
     store = await JobStore.open(config.dir);
