@@ -7,6 +7,7 @@ import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../package-paths.js";
 import { benchAudio, type AudioBench } from "./audio.js";
+import { benchBatch } from "./batch.js";
 import { benchLanguage } from "./language.js";
 import { benchOverhead, type OverheadRow } from "./overhead.js";
 
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   language: () => benchLanguage({ quick }),
   audio: () => benchAudio({ quick }),
   overhead: () => benchOverhead({ quick }),
+  batch: () => benchBatch({ quick }),
 };
 const selected = which.length ? which : Object.keys(benches);
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { registerBatch } from "./batch.js";
 import { registerMeasure } from "./measure.js";
 import { registerServe } from "./serve.js";
 
@@ -9,4 +10,5 @@ const program = new Command()
   .version("0.1.0");
 registerServe(program);
 registerMeasure(program);
+registerBatch(program);
 await program.parseAsync(process.argv);

@@ -1,18 +1,22 @@
 import type { Command } from "commander";
 import { ConfigError, createLogger, loadConfig, startServer } from "../server/index.js";
 import { fromEnvironment, parseSetting } from "../server/config.js";
-import { flagHelp, flagName, SERVER_SETTINGS } from "../server/settings.js";
+import { BATCH_SETTINGS, flagHelp, flagName, SERVER_SETTINGS, type Setting } from "../server/settings.js";
 import { CONFIG_ERROR_EXIT, isClusterPrimary, runPrimary, workerBindings } from "./cluster.js";
 
 /** commander's key for a flag: "--max-connections <n>" -> "maxConnections". */
 const flagKey = (flag: string): string => (flag.split(" ")[0] ?? "").replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
+type Flags = Record<string, string | boolean | undefined>;
+
 /** The flags given, parsed by each setting's kind; flag names in messages (e.g. "--port must be ..."). */
-function flagOverrides(flags: Record<string, string | undefined>): Record<string, unknown> {
+function flagOverrides(settings: Readonly<Record<string, Setting>>, flags: Flags): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, s] of Object.entries(SERVER_SETTINGS)) {
+  for (const [name, s] of Object.entries(settings)) {
     if (!s.flag) continue;
-    const value = parseSetting(s, flags[flagKey(s.flag)], flagName(s) ?? name);
+    const raw = flags[flagKey(s.flag)];
+    // A switch (a flag without a value, e.g. --allow-private-urls) arrives as `true`.
+    const value = parseSetting(s, raw === true ? "on" : raw || undefined, flagName(s) ?? name);
     if (value !== undefined) out[name] = value;
   }
   return out;
@@ -20,13 +24,13 @@ function flagOverrides(flags: Record<string, string | undefined>): Record<string
 
 export function registerServe(program: Command): void {
   const command = program.command("serve").description("start the streaming server (ws://HOST:PORT/v0/stream/models)");
-  for (const s of Object.values(SERVER_SETTINGS)) if (s.flag) command.option(s.flag, flagHelp(s));
-  command.action(async (flags: Record<string, string | undefined>) => {
+  for (const s of [...Object.values(SERVER_SETTINGS), ...Object.values(BATCH_SETTINGS)]) if (s.flag) command.option(s.flag, flagHelp(s));
+  command.action(async (flags: Flags) => {
       let config;
       let workers: number;
       try {
-        const { workers: workersFlag, ...overrides } = flagOverrides(flags);
-        config = loadConfig(overrides);
+        const { workers: workersFlag, ...overrides } = flagOverrides(SERVER_SETTINGS, flags);
+        config = loadConfig({ ...overrides, batch: flagOverrides(BATCH_SETTINGS, flags) });
         const fromEnv = fromEnvironment(SERVER_SETTINGS.workers, process.env);
         workers = (typeof workersFlag === "number" ? workersFlag : typeof fromEnv === "number" ? fromEnv : 0) || SERVER_SETTINGS.workers.default;
       } catch (err) {

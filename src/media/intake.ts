@@ -65,7 +65,20 @@ async function decode(req: IntakeRequest, limits: MediaLimits): Promise<Media> {
     const mesh = facemeshFrom(req.data);
     if (mesh) return { kind: "facemesh", faces: validateFacemesh(mesh, limits.maxFacemeshFaces) };
   }
-  const bytes = decodeBase64(req.data);
+  return fromBytes(decodeBase64(req.data), limits);
+}
+
+/**
+ * Media from a file's bytes, within the header-level limits (batch uploads; no models named, so
+ * facemesh JSON is recognised as such and nothing is refused as incompatible).
+ */
+export async function intakeBytes(bytes: Uint8Array, limits: MediaLimits): Promise<Media> {
+  const media = await fromBytes(bytes, limits);
+  await enforceLimits(media, limits);
+  return media;
+}
+
+async function fromBytes(bytes: Uint8Array, limits: MediaLimits): Promise<Media> {
   const sniffed = await sniff(bytes);
   if (!sniffed) throw new ProtocolError(ErrorCode.UnknownMediaFormat, messages.unknownMedia());
   switch (sniffed.kind) {

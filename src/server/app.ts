@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
+import { isBatchPath, startBatch, type BatchService } from "../batch/index.js";
 import { InferencePool } from "../inference/pool.js";
 import { setFfmpegMemoryLimit } from "../media/ffmpeg.js";
 import { AVAILABLE_MODELS } from "../models/registry.js";
@@ -61,6 +62,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       error: (err) => log.error({ err: err.message }, "inference worker error outside any message"),
     },
   });
+  // Batch jobs share the pool and the port; the runner starts taking jobs once models load.
+  const batch = await startBatch({ config: config.batch, pool, log, registry: metrics?.registry });
   let ready = false;
   let closing = false;
   /** Set when close() begins: no new connections, and new frames are answered with E0902. */
@@ -85,7 +88,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false });
   // Set once the port is known (it may be 0 = any): the server's own origin includes it.
   let originAllowed: OriginCheck = () => false;
-  const http = createServer((req, res) => serveHttp(req, res, { isReady: () => ready, keys, metrics, log }));
+  const http = createServer((req, res) => serveHttp(req, res, { isReady: () => ready, keys, metrics, log, batch }));
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Until ws takes the socket over, nobody else listens for its errors: a client that resets
     // the connection while we answer 401 would otherwise crash the process.
@@ -149,6 +152,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       // Graceful: stop listening and refuse new upgrades, answer every message already received
       // (frames that arrive now get E0902 "shutting down", in order), then close with 1001.
       draining = true;
+      const batchClosed = batch.close(config.shutdownTimeoutMs);
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       const deadline = Date.now() + config.shutdownTimeoutMs;
       while ([...live].some((c) => !c.settled) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -164,6 +168,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       await closed;
       clearTimeout(grace);
       closing = true; // a warm-up still retrying stops; it is not awaited (it may be sleeping)
+      await batchClosed;
       await pool.close();
     },
   };
@@ -189,15 +194,21 @@ interface HttpContext {
   keys: ApiKeys;
   metrics: ServerMetrics | undefined;
   log: Logger;
+  batch: BatchService;
 }
 
-function serveHttp(req: IncomingMessage, res: ServerResponse, { isReady, keys, metrics, log }: HttpContext): void {
+function serveHttp(req: IncomingMessage, res: ServerResponse, { isReady, keys, metrics, log, batch }: HttpContext): void {
   const json = (status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
   };
   const url = requestUrl(req);
   if (!url) return json(400, { error: "Bad request target." });
+  if (isBatchPath(url.pathname)) {
+    const keyId = keys.identify(presentedKey(req, url));
+    if (keyId === undefined) return json(401, UNAUTHORIZED);
+    return batch.handle(req, res, url, keyId);
+  }
   switch (url.pathname) {
     case "/healthz":
       return json(200, { status: "ok" });

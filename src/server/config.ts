@@ -4,12 +4,13 @@
  * `settings.ts`; this file reads and checks values against it.
  */
 import { readFileSync } from "node:fs";
+import { BatchConfig, DEFAULT_BATCH_CONFIG } from "../batch/config.js";
 import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.js";
 import { normalizeOrigin } from "./origin.js";
-import { LIMIT_SETTINGS, SERVER_SETTINGS, type Setting, type SettingName, type SettingValues } from "./settings.js";
+import { BATCH_SETTINGS, LIMIT_SETTINGS, SERVER_SETTINGS, type Setting, type SettingName, type SettingValues } from "./settings.js";
 
 /** The settings a running server reads (the key file is merged into `apiKeys`; `workers` is the CLI's). */
-export type ServerConfig = Omit<SettingValues, "apiKeysFile" | "workers"> & { limits: MediaLimits };
+export type ServerConfig = Omit<SettingValues, "apiKeysFile" | "workers"> & { limits: MediaLimits; batch: BatchConfig };
 
 type ConfigName = Exclude<SettingName, "apiKeysFile" | "workers">;
 
@@ -20,7 +21,7 @@ function defaults(): ServerConfig {
     if ("default" in s) values[name] = s.default;
   }
   // Every ConfigName got its declared default above, of its declared kind.
-  return { ...(values as Omit<ServerConfig, "limits">), limits: DEFAULT_LIMITS };
+  return { ...(values as Omit<ServerConfig, "limits" | "batch">), limits: DEFAULT_LIMITS, batch: DEFAULT_BATCH_CONFIG };
 }
 
 function configNames(): ConfigName[] {
@@ -76,7 +77,7 @@ export function readKeysFile(path: string): string[] {
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
 }
 
-type Overrides = Partial<Omit<ServerConfig, "limits">> & { limits?: Partial<MediaLimits>; apiKeysFile?: string };
+type Overrides = Partial<Omit<ServerConfig, "limits" | "batch">> & { limits?: Partial<MediaLimits>; batch?: Partial<BatchConfig>; apiKeysFile?: string };
 
 export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const fromEnv: Record<string, unknown> = {};
@@ -90,6 +91,11 @@ export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = p
     const value = fromEnvironment(s, env);
     if (value !== undefined) limitsFromEnv[name] = value;
   }
+  const batchFromEnv: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(BATCH_SETTINGS)) {
+    const value = fromEnvironment(s, env);
+    if (value !== undefined) batchFromEnv[name] = value;
+  }
   const keysFile = SERVER_SETTINGS.apiKeysFile.env;
   const keys = [
     ...(env[SERVER_SETTINGS.apiKeys.env] ?? "").split(",").map((k) => k.trim()).filter(Boolean),
@@ -97,7 +103,7 @@ export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = p
     ...(overrides.apiKeysFile ? readKeysFile(overrides.apiKeysFile) : []),
     ...(overrides.apiKeys ?? []),
   ];
-  const { apiKeysFile: _file, ...rest } = overrides;
+  const { apiKeysFile: _file, batch: batchOverrides, ...rest } = overrides;
   // `fromEnv` holds values parsed by each setting's own kind (parseSetting).
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
@@ -105,9 +111,19 @@ export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = p
     ...defined(rest),
     apiKeys: keys,
     limits: { ...DEFAULT_LIMITS, ...(limitsFromEnv as Partial<MediaLimits>), ...defined(overrides.limits ?? {}) },
+    batch: batchConfig({ ...DEFAULT_BATCH_CONFIG, ...batchFromEnv, ...defined(batchOverrides ?? {}) }),
   };
   checkBounds(config);
   return config;
+}
+
+/** The batch settings checked against their schema; errors name the environment variable. */
+function batchConfig(values: Record<string, unknown>): BatchConfig {
+  const parsed = BatchConfig.safeParse(values);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = String(issue?.path[0] ?? "") as keyof BatchConfig;
+  throw new ConfigError(`${BATCH_SETTINGS[key]?.env ?? key}: ${issue?.message ?? "invalid"}`);
 }
 
 /** Upper bounds declared in the settings (e.g. the port's 65535). */

@@ -4,6 +4,7 @@
  * validation messages, and the README's configuration table are all derived from this list
  * (`npm run settings:table` prints the table; a test keeps the README's copy in step).
  */
+import { DEFAULT_BATCH_CONFIG, type BatchConfig } from "../batch/config.js";
 import { DEFAULT_LIMITS, type MediaLimits } from "../media/limits.js";
 
 interface Common {
@@ -43,7 +44,11 @@ export interface PathSetting extends Common {
 export interface OriginsSetting extends Common {
   kind: "origins";
 }
-export type Setting = IntSetting | BoolSetting | StringSetting | ListSetting | PathSetting | OriginsSetting;
+/** Free text, unset by default (e.g. the Redis URL). */
+export interface OptionalSetting extends Common {
+  kind: "optional";
+}
+export type Setting = IntSetting | BoolSetting | StringSetting | ListSetting | PathSetting | OriginsSetting | OptionalSetting;
 
 type ValueOf<S extends Setting> = S extends IntSetting
   ? number
@@ -51,7 +56,7 @@ type ValueOf<S extends Setting> = S extends IntSetting
     ? boolean
     : S extends ListSetting
       ? string[]
-      : S extends PathSetting
+      : S extends PathSetting | OptionalSetting
         ? string | undefined
         : S extends OriginsSetting
           ? string[] | undefined
@@ -63,6 +68,7 @@ const string = (s: Omit<StringSetting, "kind">): StringSetting => ({ kind: "stri
 const list = (s: Omit<ListSetting, "kind">): ListSetting => ({ kind: "list", ...s });
 const path = (s: Omit<PathSetting, "kind">): PathSetting => ({ kind: "path", ...s });
 const origins = (s: Omit<OriginsSetting, "kind">): OriginsSetting => ({ kind: "origins", ...s });
+const optional = (s: Omit<OptionalSetting, "kind">): OptionalSetting => ({ kind: "optional", ...s });
 
 /** Server settings, in the README table's order. */
 export const SERVER_SETTINGS = {
@@ -110,18 +116,41 @@ export const LIMIT_SETTINGS: { readonly [K in keyof MediaLimits]: IntSetting } =
   maxVideoFrames: int({ env: "OPEN_EXPRESSION_MAX_VIDEO_FRAMES", default: DEFAULT_LIMITS.maxVideoFrames, help: "video frames measured per message" }),
 };
 
+/** Batch jobs (`ServerConfig.batch`); bounds are checked by the batch config schema (batch/config.ts). */
+export const BATCH_SETTINGS: { readonly [K in keyof BatchConfig]-?: Setting } = {
+  dir: string({ flag: "--batch-dir <dir>", env: "OPEN_EXPRESSION_BATCH_DIR", default: DEFAULT_BATCH_CONFIG.dir, help: "directory of the embedded job store (jobs, inputs, results)" }),
+  queueUrl: optional({
+    flag: "--queue <url>",
+    env: "OPEN_EXPRESSION_QUEUE",
+    defaultText: "embedded",
+    help: "`redis://host:port`: BullMQ on Redis, shared by every server given the same URL (then `--batch-dir` must be a shared directory)",
+  }),
+  allowPrivateUrls: bool({ flag: "--allow-private-urls", env: "OPEN_EXPRESSION_ALLOW_PRIVATE_URLS", default: DEFAULT_BATCH_CONFIG.allowPrivateUrls, help: "let `urls` and `callback_url` reach private, loopback and link-local addresses" }),
+  concurrency: int({ env: "OPEN_EXPRESSION_BATCH_CONCURRENCY", default: DEFAULT_BATCH_CONFIG.concurrency, help: "jobs one server runs at once" }),
+  maxFileBytes: int({ env: "OPEN_EXPRESSION_BATCH_MAX_FILE_BYTES", default: DEFAULT_BATCH_CONFIG.maxFileBytes, defaultText: "64 MiB", help: "largest uploaded or downloaded file (`file_too_large`, `url_too_large`)" }),
+  maxRequestBytes: int({ env: "OPEN_EXPRESSION_BATCH_MAX_REQUEST_BYTES", default: DEFAULT_BATCH_CONFIG.maxRequestBytes, defaultText: "256 MiB", help: "largest `POST /v0/batch/jobs` body (`request_too_large`)" }),
+  maxFilesPerJob: int({ env: "OPEN_EXPRESSION_BATCH_MAX_FILES", default: DEFAULT_BATCH_CONFIG.maxFilesPerJob, help: "files, URLs and text items per job (`too_many_files`)" }),
+  maxDurationMs: int({ env: "OPEN_EXPRESSION_BATCH_MAX_DURATION_MS", default: DEFAULT_BATCH_CONFIG.maxDurationMs, help: "longest audio or video (`E0203` / `E0204` in the file's errors)" }),
+  maxVideoFrames: int({ env: "OPEN_EXPRESSION_BATCH_MAX_VIDEO_FRAMES", default: DEFAULT_BATCH_CONFIG.maxVideoFrames, help: "video frames measured per file (10 min at 3 fps); later frames are not measured" }),
+  maxTextChars: int({ env: "OPEN_EXPRESSION_BATCH_MAX_TEXT_CHARS", default: DEFAULT_BATCH_CONFIG.maxTextChars, help: "characters per text item or text file" }),
+  fetchTimeoutMs: int({ env: "OPEN_EXPRESSION_BATCH_FETCH_TIMEOUT_MS", default: DEFAULT_BATCH_CONFIG.fetchTimeoutMs, help: "time limit of one URL download, redirects included" }),
+  leaseMs: int({ env: "OPEN_EXPRESSION_BATCH_LEASE_MS", default: DEFAULT_BATCH_CONFIG.leaseMs, help: "how long a job's claim lasts without a heartbeat before another run may take it over" }),
+  maxAttempts: int({ env: "OPEN_EXPRESSION_BATCH_MAX_ATTEMPTS", default: DEFAULT_BATCH_CONFIG.maxAttempts, help: "interrupted runs of a job before it is `FAILED`" }),
+};
+
 type ServerSettings = typeof SERVER_SETTINGS;
 export type SettingName = keyof ServerSettings;
 /** Values of the server settings, one field per setting. */
 export type SettingValues = { -readonly [K in SettingName]: ValueOf<ServerSettings[K]> };
 
 /** Every setting with its name and group, in table order (limits after the connection settings). */
-export function allSettings(): { name: string; group: "server" | "limits"; setting: Setting }[] {
+export function allSettings(): { name: string; group: "server" | "limits" | "batch"; setting: Setting }[] {
   const server = Object.entries(SERVER_SETTINGS).map(([name, setting]) => ({ name, group: "server" as const, setting }));
   const limits = Object.entries(LIMIT_SETTINGS).map(([name, setting]) => ({ name, group: "limits" as const, setting }));
   // The table lists the per-message limits right after the per-connection queue, as before.
   const at = server.findIndex((s) => s.name === "maxPendingPerConnection") + 1;
-  return [...server.slice(0, at), ...limits, ...server.slice(at)];
+  const batch = Object.entries(BATCH_SETTINGS).map(([name, setting]) => ({ name, group: "batch" as const, setting }));
+  return [...server.slice(0, at), ...limits, ...server.slice(at), ...batch];
 }
 
 /** The flag's bare name ("--port <port>" -> "--port"). */
@@ -136,6 +165,7 @@ function defaultCell(s: Setting): string {
       return s.default.length ? `\`${s.default.join(",")}\`` : "none";
     case "path":
     case "origins":
+    case "optional":
       return "none";
     default:
       return `\`${s.default}\``;

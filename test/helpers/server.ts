@@ -3,12 +3,18 @@
  * Tests share this instead of hand-rolling servers, so they all exercise the same code path.
  */
 import { createLogger, loadConfig, startServer, type RunningServer, type ServerConfig } from "../../src/server/index.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BatchConfig } from "../../src/batch/config.js";
 import type { MediaLimits } from "../../src/media/limits.js";
 
-export type TestServerOptions = Partial<Omit<ServerConfig, "limits">> & { limits?: Partial<MediaLimits> };
+export type TestServerOptions = Partial<Omit<ServerConfig, "limits" | "batch">> & { limits?: Partial<MediaLimits>; batch?: Partial<BatchConfig> };
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<RunningServer> {
-  const config = loadConfig({ port: 0, threads: 2, logLevel: process.env.TEST_LOG_LEVEL ?? "silent", ...options }, {});
+  // Each test server gets its own batch job store, never one in the working directory.
+  const batch = { dir: mkdtempSync(join(tmpdir(), "oe-batch-")), ...options.batch };
+  const config = loadConfig({ port: 0, threads: 2, logLevel: process.env.TEST_LOG_LEVEL ?? "silent", ...options, batch }, {});
   const server = await startServer(config, createLogger(config.logLevel));
   await waitReady(server.url);
   return server;
