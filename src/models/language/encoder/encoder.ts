@@ -16,6 +16,20 @@ import { UseTokenizer, type Vocabulary } from "./tokenizer.js";
 export const EMBEDDING_DIM = 512;
 /** Longest token run the encoder reads at once; longer texts are embedded in chunks. */
 export const MAX_TOKENS = 128;
+/**
+ * Most chunks read per text: a 10,000-character passage would otherwise cost dozens of encoder
+ * rows (seconds of one core). Longer texts are read through this many chunks spread evenly over
+ * them; the TF-IDF half of the model still reads every word.
+ */
+export const MAX_CHUNKS = 4;
+
+/** Start offsets of the chunks read from a text of `n` tokens. */
+function chunkStarts(n: number): number[] {
+  const count = Math.ceil(n / MAX_TOKENS);
+  if (count <= MAX_CHUNKS) return Array.from({ length: count }, (_, i) => i * MAX_TOKENS);
+  const last = n - MAX_TOKENS;
+  return Array.from({ length: MAX_CHUNKS }, (_, i) => Math.round((i * last) / (MAX_CHUNKS - 1)));
+}
 
 export interface SentenceEncoder {
   /** One L2-normalised-by-the-model 512-d row per text, in input order (rows of one Float32Array). */
@@ -78,15 +92,15 @@ export async function loadSentenceEncoder(): Promise<SentenceEncoder> {
 
   async function embed(texts: readonly string[]): Promise<Float32Array> {
     if (texts.length === 0) return new Float32Array(0);
-    // Long texts go in chunks of MAX_TOKENS (attention cost grows with the square of the length);
-    // a text's embedding is the renormalised mean of its chunks' embeddings.
+    // Long texts go in chunks of MAX_TOKENS (attention cost grows with the square of the length),
+    // at most MAX_CHUNKS of them; a text's embedding is the renormalised mean of its chunks'.
     const chunks: number[][] = [];
     const owner: number[] = [];
     texts.forEach((text, t) => {
       const ids = tokenizer.encode(text);
       // An empty encoding would drop the row from the model's sparse input; <unk> keeps it.
       if (ids.length === 0) ids.push(0);
-      for (let s = 0; s < ids.length; s += MAX_TOKENS) {
+      for (const s of chunkStarts(ids.length)) {
         chunks.push(ids.slice(s, s + MAX_TOKENS));
         owner.push(t);
       }
