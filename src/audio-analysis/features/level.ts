@@ -5,7 +5,8 @@
  * of every feature, and the absolute thresholds inside the featuriser (the -50 dBFS pitch floor,
  * the -100 dB energy floor) act relative to the speech instead of to full scale. What remains of
  * loudness is its shape over time (contours, peaks, pauses), which carries emotion; the absolute
- * level, which mostly carries the recording set-up, is gone by design.
+ * level, which mostly carries the recording set-up, is gone by design. Used by `prosody`
+ * (prosody/features.ts); `featurise`, which `burst` reads, does not normalise (see its model card).
  */
 import { quantile } from "./stats.js";
 
