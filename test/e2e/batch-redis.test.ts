@@ -113,6 +113,8 @@ describe("Redis queue: two servers, the one running a job is killed", { skip: in
 
     await eventually(async () => (await state(other.url, id)) === "COMPLETED", "the other server to complete the job", 400_000, 250);
     await other.cli.waitFor((l) => l.msg === "batch job resumed after an interrupted run" && l.job_id === id, 1, 5_000);
+    // The job's state turns COMPLETED in Redis before BullMQ's "completed" event logs it.
+    await other.cli.waitFor((l) => l.msg === "batch job completed" && l.job_id === id, 1, 10_000);
     const completions = [...a.cli.lines, ...b.cli.lines].filter((l) => l.msg === "batch job completed" && l.job_id === id);
     assert.equal(completions.length, 1);
     const predictions = (await (await fetch(`${other.url}/v0/batch/jobs/${id}/predictions`)).json()) as { results: { predictions: { models: { face?: { grouped_predictions: { predictions: unknown[] }[] } } }[] } }[];
