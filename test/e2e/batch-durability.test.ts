@@ -6,14 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CliProcess } from "../helpers/cli-process.js";
 import { espeakMissing, speech, video } from "../helpers/av.js";
 import { sample } from "../helpers/face.js";
+import { startCallbackReceiver, type CallbackReceiver } from "../helpers/callback-receiver.js";
 import { eventually } from "../helpers/server.js";
 
 const START_TIMEOUT_MS = 180_000;
@@ -38,22 +37,11 @@ async function state(url: string, id: string): Promise<{ status: string; num_pre
 
 describe("embedded queue: a job survives SIGKILL of its server", { skip: espeakMissing, timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "oe-batch-durable-"));
-  const callbacks: unknown[] = [];
-  let receiver: Server;
-  let callbackUrl = "";
+  let receiver: CallbackReceiver;
   const children: CliProcess[] = [];
 
   before(async () => {
-    receiver = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c: Buffer) => (body += c.toString()));
-      req.on("end", () => {
-        callbacks.push(JSON.parse(body));
-        res.end("ok");
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-    callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/done`;
+    receiver = await startCallbackReceiver();
   });
   after(() => {
     for (const c of children) c.child.kill("SIGKILL");
@@ -67,7 +55,7 @@ describe("embedded queue: a job survives SIGKILL of its server", { skip: espeakM
     // Long enough to be caught mid-run on a busy machine: 20 s of video at 3 fps and its speech.
     const clip = video("mp4", 20, { image: sample(2), sound: speech("Hello there. This recording goes on for a while, so the server has work to do.") });
     const form = new FormData();
-    form.append("json", JSON.stringify({ models: { face: {}, prosody: {} }, callback_url: callbackUrl }));
+    form.append("json", JSON.stringify({ models: { face: {}, prosody: {} }, callback_url: receiver.url }));
     form.append("file", new Blob([new Uint8Array(clip)], { type: "video/mp4" }), "clip.mp4");
     const res = await fetch(`${first.url}/v0/batch/jobs`, { method: "POST", body: form });
     assert.equal(res.status, 200);
@@ -88,10 +76,10 @@ describe("embedded queue: a job survives SIGKILL of its server", { skip: espeakM
     const faces = predictions[0]?.results.predictions[0]?.models.face?.grouped_predictions.flatMap((g) => g.predictions) ?? [];
     assert.ok(faces.length >= 3 * 55, `faces in the 60 sampled frames, got ${faces.length}`);
 
-    await eventually(() => callbacks.length >= 1, "the callback", 20_000);
+    await eventually(() => receiver.bodies.length >= 1, "the callback", 20_000);
     await new Promise((r) => setTimeout(r, 2_000)); // room for a duplicate, were there one
-    assert.equal(callbacks.length, 1, "one callback");
-    assert.equal((callbacks[0] as { state: { status: string } }).state.status, "COMPLETED");
+    assert.equal(receiver.bodies.length, 1, "one callback");
+    assert.equal((receiver.bodies[0] as { state: { status: string } }).state.status, "COMPLETED");
     assert.equal(second.cli.lines.filter((l) => l.msg === "batch job completed" && l.job_id === id).length, 1);
     second.cli.child.kill("SIGTERM");
     assert.equal(await second.cli.exited, 0);

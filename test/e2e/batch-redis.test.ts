@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { createConnection, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import { after, before, describe, test } from "node:test";
 import { CliProcess } from "../helpers/cli-process.js";
 import { espeakMissing, speech, video } from "../helpers/av.js";
 import { sample } from "../helpers/face.js";
+import { startCallbackReceiver, type CallbackReceiver } from "../helpers/callback-receiver.js";
 import { eventually } from "../helpers/server.js";
 
 const REDIS = "redis-server";
@@ -42,9 +43,7 @@ describe("Redis queue: two servers, the one running a job is killed", { skip: in
   let redis: ChildProcess | undefined;
   let redisUrl = "";
   const servers: CliProcess[] = [];
-  const callbacks: unknown[] = [];
-  let receiver: Server;
-  let callbackUrl = "";
+  let receiver: CallbackReceiver;
 
   before(async () => {
     if (inCi && missing) throw new Error(`CI is set but the Redis queue test cannot run: ${missing}`);
@@ -63,16 +62,7 @@ describe("Redis queue: two servers, the one running a job is killed", { skip: in
       20_000,
       100,
     );
-    receiver = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c: Buffer) => (body += c.toString()));
-      req.on("end", () => {
-        callbacks.push(JSON.parse(body));
-        res.end("ok");
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-    callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/done`;
+    receiver = await startCallbackReceiver();
   });
   after(() => {
     for (const s of servers) s.child.kill("SIGKILL");
@@ -98,7 +88,7 @@ describe("Redis queue: two servers, the one running a job is killed", { skip: in
     assert.ok(a && b);
     const clip = video("mp4", 20, { image: sample(2), sound: speech("Hello there. This recording goes on for a while, so the server has work to do.") });
     const form = new FormData();
-    form.append("json", JSON.stringify({ models: { face: {}, prosody: {} }, callback_url: callbackUrl }));
+    form.append("json", JSON.stringify({ models: { face: {}, prosody: {} }, callback_url: receiver.url }));
     form.append("file", new Blob([new Uint8Array(clip)], { type: "video/mp4" }), "clip.mp4");
     const res = await fetch(`${a.url}/v0/batch/jobs`, { method: "POST", body: form });
     assert.equal(res.status, 200, await res.clone().text());
@@ -121,10 +111,10 @@ describe("Redis queue: two servers, the one running a job is killed", { skip: in
     const faces = predictions[0]?.results.predictions[0]?.models.face?.grouped_predictions.flatMap((g) => g.predictions) ?? [];
     assert.ok(faces.length >= 3 * 55, `faces in the 60 sampled frames, got ${faces.length}`);
 
-    await eventually(() => callbacks.length >= 1, "the callback", 20_000);
+    await eventually(() => receiver.bodies.length >= 1, "the callback", 20_000);
     await new Promise((r) => setTimeout(r, 2_000));
-    assert.equal(callbacks.length, 1);
-    assert.equal((callbacks[0] as { state: { status: string } }).state.status, "COMPLETED");
+    assert.equal(receiver.bodies.length, 1);
+    assert.equal((receiver.bodies[0] as { state: { status: string } }).state.status, "COMPLETED");
     const listed = (await (await fetch(`${other.url}/v0/batch/jobs?status=COMPLETED`)).json()) as { job_id: string }[];
     assert.deepEqual(listed.map((j) => j.job_id), [id]);
     other.cli.child.kill("SIGTERM");
