@@ -5,12 +5,10 @@
  * one more worker costs). Every message carries a distinct sentence (a number is appended), so the
  * per-worker embedding cache never answers for the encoder; one row measures a repeated sentence.
  */
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import type WebSocket from "ws";
 import { languageModel } from "../models/language/index.js";
-import { openSocket } from "./round-trip.js";
-import { spawnServer, type ServerProcess } from "./server-process.js";
+import { closedLoop, openSocket } from "./round-trip.js";
+import { rssMb, timedStart } from "./server-process.js";
 import { summarize, type Summary } from "./stats.js";
 
 export const SENTENCE = "I am really grateful for your help today, it honestly made me feel so much calmer and happier than before.";
@@ -60,50 +58,6 @@ async function roundTrips(url: string, granularity: string, iterations: number, 
   return summarize(samples);
 }
 
-/** Closed loop: each connection keeps `depth` messages in flight for `seconds`. */
-async function throughput(url: string, connections: number, depth: number, seconds: number) {
-  const sockets = await Promise.all(Array.from({ length: connections }, () => openSocket(url)));
-  const latencies: number[] = [];
-  let messages = 0;
-  let errors = 0;
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(
-    sockets.map(
-      (ws: WebSocket) =>
-        new Promise<void>((resolve) => {
-          const sentAt: number[] = [];
-          const send = () => {
-            sentAt.push(performance.now());
-            ws.send(frame(distinct(++counter), "sentence"));
-          };
-          ws.on("message", (data) => {
-            const t0 = sentAt.shift() ?? performance.now();
-            latencies.push(performance.now() - t0);
-            messages++;
-            if (String(data).includes('"error"')) errors++;
-            if (performance.now() < end) send();
-            else if (sentAt.length === 0) resolve();
-          });
-          for (let i = 0; i < depth; i++) send();
-        }),
-    ),
-  );
-  for (const ws of sockets) ws.close(1000);
-  return { connections, inFlightPerConnection: depth, seconds, messages, perSecond: Math.round(messages / seconds), errors, latencyMs: summarize(latencies) };
-}
-
-function rssMb(server: ServerProcess): number {
-  const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return Math.round(kb / 1024);
-}
-
-async function timedStart(threads: number): Promise<{ server: ServerProcess; ms: number }> {
-  const t = performance.now();
-  const server = await spawnServer({ args: ["--log-level", "info", "--threads", String(threads)] });
-  return { server, ms: Math.round(performance.now() - t) };
-}
-
 export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<LanguageBench> {
   const n = opts.quick ? 50 : 300;
   const bareModelMs = await bareModel(n, false);
@@ -116,7 +70,7 @@ export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<Lan
     const rss2 = rssMb(two.server);
     const sentenceEndToEndMs = await roundTrips(two.server.streamUrl, "sentence", n);
     const wordEndToEndMs = await roundTrips(two.server.streamUrl, "word", n);
-    const tp = await throughput(two.server.streamUrl, 16, 4, opts.quick ? 5 : 15);
+    const tp = await closedLoop(two.server.streamUrl, () => frame(distinct(++counter), "sentence"), 16, 4, opts.quick ? 5 : 15);
     return {
       input: { text: SENTENCE, words: SENTENCE.split(/\s+/).length },
       bareModelMs,

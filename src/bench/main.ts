@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { packageRoot } from "../package-paths.js";
 import { benchAudio, type AudioBench } from "./audio.js";
 import { benchBatch } from "./batch.js";
+import { benchFace, type FaceBench } from "./face.js";
 import { benchLanguage } from "./language.js";
 import { benchOverhead, type OverheadRow } from "./overhead.js";
 
@@ -16,6 +17,7 @@ const quick = args.includes("--quick");
 const which = args.filter((a) => !a.startsWith("--"));
 const benches: Record<string, () => Promise<unknown>> = {
   language: () => benchLanguage({ quick }),
+  face: () => benchFace({ quick }),
   audio: () => benchAudio({ quick }),
   overhead: () => benchOverhead({ quick }),
   batch: () => benchBatch({ quick }),
@@ -42,6 +44,7 @@ for (const name of selected) {
 function print(name: string, result: unknown): void {
   if (name === "audio") return printAudio(result as AudioBench);
   if (name === "overhead") return printOverhead(result as OverheadRow[]);
+  if (name === "face") return printFace(result as FaceBench);
   if (name !== "language") return console.log(JSON.stringify(result, null, 2));
   const r = result as Awaited<ReturnType<typeof benchLanguage>>;
   const row = (label: string, s: { p50: number; p95: number; p99: number }) =>
@@ -69,6 +72,21 @@ function printAudio(r: AudioBench): void {
   console.log(row(`5 s 640x480 MP4 (3 faces), face @3 fps + prosody, e2e (target 500)`, r.mp4.endToEndMs));
   for (const [stage, s] of Object.entries(r.mp4.bare)) console.log(row(`  bare: ${stage}${stage === "faceAllFrames" ? ` (${r.mp4.frames} frames)` : ""}`, s));
   console.log(row(`same, cropped to ${r.mp4OneFace.faces} face(s), e2e`, r.mp4OneFace.endToEndMs));
+}
+
+function printFace(r: FaceBench): void {
+  const row = (label: string, s: { p50: number; p95: number; p99: number }) =>
+    `| ${label.padEnd(52)} | ${s.p50.toFixed(1).padStart(8)} | ${s.p95.toFixed(1).padStart(8)} | ${s.p99.toFixed(1).padStart(8)} |`;
+  console.log(`\nface: ${r.input}`);
+  console.log(`| ${"measure (ms)".padEnd(52)} | ${"p50".padStart(8)} | ${"p95".padStart(8)} | ${"p99".padStart(8)} |`);
+  console.log(`|${"-".repeat(54)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(10)}|`);
+  console.log(row("end to end, face: {} (target 20)", r.endToEndMs.plain));
+  console.log(row("end to end, identify_faces + facs + descriptions (40)", r.endToEndMs.idsFacsDescriptions));
+  for (const [stage, s] of Object.entries(r.bareMs)) console.log(row(`  bare, one thread: ${stage}`, s));
+  console.log(row(`under load, ${r.throughput.connections} connections x ${r.throughput.inFlightPerConnection} in flight`, r.throughput.latencyMs));
+  console.log(`throughput: ${r.throughput.perSecond} frames/s (target 60; ${r.throughput.messages} in ${r.throughput.seconds} s, ${r.throughput.errors} errors)`);
+  console.log(`server start-up to ready: ${r.startupToReadyMs.threads1} ms (1 thread), ${r.startupToReadyMs.threads2} ms (2 threads)`);
+  console.log(`server RSS: ${r.rssMb.threads1} MB (1 thread), ${r.rssMb.threads2} MB (2 threads): ${r.rssMb.perExtraWorker} MB per extra worker`);
 }
 
 function printOverhead(rows: OverheadRow[]): void {

@@ -7,11 +7,12 @@
 import sharp from "sharp";
 import { decodeAudio } from "../media/ffmpeg.js";
 import { burstModel } from "../models/burst/index.js";
-import { faceModel, loadFaceRuntime, detectFaces } from "../models/face/index.js";
+import { faceModel } from "../models/face/index.js";
+import { decodeRgb } from "../models/face/mediapipe/image.js";
+import { analyzeFaces } from "../models/face/mediapipe/pipeline.js";
 import { facemeshModel } from "../models/facemesh/index.js";
 import { languageModel } from "../models/language/index.js";
 import { prosodyModel } from "../models/prosody/index.js";
-import { decodeImage } from "../media/image.js";
 import { audioInput } from "./audio.js";
 import { SENTENCE } from "./language.js";
 import { BENCH_PHOTO, makeBenchMedia, ONE_FACE_CROP } from "./media.js";
@@ -27,18 +28,12 @@ export interface OverheadRow {
   ratio: number;
 }
 
-/** The 478-point face mesh Human finds on the photo: a real facemesh payload. */
+/** The 478-point face mesh the face pipeline finds on the photo: a real facemesh payload. */
 async function meshOf(photo: Buffer): Promise<number[][][]> {
-  const { human } = await loadFaceRuntime();
-  // The face model switches mesh and iris per request; a facemesh payload needs both.
-  human.config.face.mesh = { ...human.config.face.mesh, enabled: true };
-  human.config.face.iris = { ...human.config.face.iris, enabled: true };
-  const image = await decodeImage(photo);
-  const faces = await detectFaces(human, image.data, image.width, image.height);
-  for (const f of faces) f.tensor?.dispose();
-  const mesh = faces[0]?.mesh;
-  if (!mesh || mesh.length < 478) throw new Error(`no 478-point face mesh found on the benchmark photo (${mesh?.length ?? 0} points)`);
-  return [mesh.slice(0, 478).map((p) => [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0])];
+  const [face] = await analyzeFaces(await decodeRgb(photo), { blendshapes: false });
+  if (!face) throw new Error("no face mesh found on the benchmark photo");
+  const p = face.landmarks;
+  return [Array.from({ length: p.length / 3 }, (_, i) => [p[3 * i] ?? 0, p[3 * i + 1] ?? 0, p[3 * i + 2] ?? 0])];
 }
 
 export async function benchOverhead(opts: { quick?: boolean } = {}): Promise<OverheadRow[]> {

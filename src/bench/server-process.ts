@@ -4,8 +4,9 @@
  * builds first), or the sources through tsx (always, with `fromSource`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { packageRoot } from "../package-paths.js";
 
@@ -89,4 +90,18 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<ServerPro
       clearTimeout(forced);
     },
   };
+}
+
+/** Resident memory of the server process (all its worker threads), in MB. */
+export function rssMb(server: ServerProcess): number {
+  const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round(kb / 1024);
+}
+
+/** Starts a server with `threads` inference workers and times it from spawn to "models loaded". */
+export async function timedStart(threads: number): Promise<{ server: ServerProcess; ms: number }> {
+  const t = performance.now();
+  const server = await spawnServer({ args: ["--log-level", "info", "--threads", String(threads)] });
+  return { server, ms: Math.round(performance.now() - t) };
 }

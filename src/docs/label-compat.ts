@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DESCRIPTIONS_27, EXPRESSION_48, FACS_36, LANGUAGE_53, TOXICITY_LABELS, type ModelName } from "../protocol/index.js";
 import { packageRoot } from "../package-paths.js";
-import { BASELINE, descriptionScores, facsScores } from "../models/face/geometry.js";
+import { MEASURED_DESCRIPTIONS, MEASURED_UNITS } from "../models/face/mediapipe/actionUnits.js";
 import { TOXICITY_OUTPUT } from "../models/language/labels.js";
 import { MODELS } from "../models/catalog.js";
 import { AVAILABLE_MODELS } from "../models/registry.js";
@@ -30,9 +30,9 @@ export interface LabelRow {
 }
 
 const WHY: Record<string, string> = {
-  "face/emotions": "the expression network is trained on 7 FER2013 classes; no data behind the other names",
-  "face/facs": "geometric units measured on the face mesh; the others have no measurement yet",
-  "face/descriptions": "combinations of the measured units; the others need units we do not measure",
+  "face/emotions": "the expression network is trained on FER+'s 8 classes; no data behind the other names",
+  "face/facs": "read from MediaPipe's blendshapes; the others have no blendshape, or one that MediaPipe leaves at 0 (AU6, AU9, AU34), or need a hand detector or head pose",
+  "face/descriptions": "documented combinations of the measured units; the others need units we do not measure",
   "facemesh/emotions": "the mesh classifier is trained on the 7 FER2013 classes",
   "prosody/emotions": "trained on the 8 acted RAVDESS emotions; no data behind the other names",
   "burst/emotions": "read from the call type (laughing, crying, screaming, sighing, yawning, moaning) by a fixed mapping; no other emotion has a call type behind it",
@@ -40,10 +40,9 @@ const WHY: Record<string, string> = {
   "language/toxicity": "learned from the Davidson et al. tweets (hate speech / offensive votes); the other labels have no labelled data, and `toxicity: {}` names them in warning W0901",
 };
 
-/** The face model's FACS units and descriptions: static names, no model load needed. */
+/** The face model's FACS units (FACS number order) and descriptions (alphabetical), as it outputs them. */
 function faceExtras(): { facs: string[]; descriptions: string[] } {
-  const neutral = { ...BASELINE, mouthWidth: 0 }; // any metrics: only the names are read
-  return { facs: facsScores(neutral).map((s) => s.name), descriptions: descriptionScores(neutral).map((s) => s.name) };
+  return { facs: [...MEASURED_UNITS], descriptions: [...MEASURED_DESCRIPTIONS].sort((a, b) => a.localeCompare(b)) };
 }
 
 export async function labelRows(): Promise<LabelRow[]> {

@@ -4,8 +4,9 @@
  * 1. Per-stage time on one thread (ORT intra-op 1): detector, tile pass, landmarks and
  *    blendshapes per face, on the six face-api photos; min and median over repeats.
  * 2. FER2013 PrivateTest, each crop upscaled and padded as the face eval does (160 px on a 256 px
- *    canvas, edges copied): detection rate, and the mean of each action unit per FER class with
- *    Cohen's d for the expected pairs.
+ *    canvas, edges copied): detection rate, and the mean of each action unit per FER+ majority
+ *    class (the FER+ test set: crowd majority, unknown / not-a-face left out) with Cohen's d for
+ *    the expected pairs.
  * Prints tables and writes artifacts/eval/face-mediapipe.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -13,7 +14,8 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import sharp from "sharp";
 import { packageRoot } from "../package-paths.js";
-import { FER_ORDER, type FerLabel } from "../models/face/emotion.js";
+import { FERPLUS_ORDER, type FerPlusLabel } from "../models/face/labels.js";
+import { loadFerPlus } from "../training/face/ferplus.js";
 import { actionUnits, MEASURED_UNITS, type MeasuredUnit, type Units } from "../models/face/mediapipe/actionUnits.js";
 import { blendshapes } from "../models/face/mediapipe/blendshapes.js";
 import { detectFaces } from "../models/face/mediapipe/detector.js";
@@ -28,14 +30,15 @@ const CANVAS = 256;
 const SAMPLE_DIR = join(packageRoot, "node_modules/@vladmandic/face-api/demo");
 
 /** The pairs the issue names: a unit that should be higher in one FER class. */
-const EXPECTED: Array<[MeasuredUnit, FerLabel]> = [
-  ["AU12 Lip Corner Puller", "happy"],
-  ["AU4 Brow Lowerer", "angry"],
+const EXPECTED: Array<[MeasuredUnit, FerPlusLabel]> = [
+  ["AU12 Lip Corner Puller", "happiness"],
+  ["AU4 Brow Lowerer", "anger"],
   ["AU26 Jaw Drop", "surprise"],
   ["AU1 Inner Brow Raise", "surprise"],
   ["AU2 Outer Brow Raise", "surprise"],
-  ["AU15 Lip Corner Depressor", "sad"],
+  ["AU15 Lip Corner Depressor", "sadness"],
   ["AU10 Upper Lip Raiser", "disgust"],
+  ["AU14 Dimpler", "contempt"],
 ];
 
 function parseArgs(argv: string[]): { limit: number; repeats: number } {
@@ -101,7 +104,8 @@ async function fer(limit: number) {
   const n = Math.min(limit, data.count);
   let detected = 0;
   let kept = 0;
-  const units: Array<{ label: FerLabel; u: Units }> = [];
+  const units: Array<{ label: FerPlusLabel; u: Units }> = [];
+  const majority = loadFerPlus("privatetest", data.count).majority;
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     const pad = (CANVAS - UPSCALE) / 2;
@@ -115,11 +119,12 @@ async function fer(limit: number) {
     const [face] = (await analyzeFaces(img)).sort((a, b) => b.detection.score - a.detection.score);
     if (!face?.blendshapes) continue;
     kept++;
-    units.push({ label: FER_ORDER[data.labels[i] ?? 0] ?? "neutral", u: actionUnits(face.blendshapes) });
+    const label = FERPLUS_ORDER[majority[i] ?? -1];
+    if (label) units.push({ label, u: actionUnits(face.blendshapes) });
   }
   const msPerImage = (performance.now() - start) / n;
   const meanPerClass: Record<string, Record<string, number>> = {};
-  for (const label of FER_ORDER) {
+  for (const label of FERPLUS_ORDER) {
     const rows = units.filter((r) => r.label === label);
     meanPerClass[label] = Object.fromEntries(MEASURED_UNITS.map((u) => [u, rows.reduce((s, r) => s + r.u[u], 0) / rows.length]));
     meanPerClass[label]!["faces"] = rows.length;
@@ -141,9 +146,9 @@ export async function evalFaceMediapipe(argv: string[]): Promise<void> {
   const f = await fer(args.limit);
   console.log(`\nFER2013 PrivateTest (${f.images} crops, ${UPSCALE} px on a ${CANVAS} px canvas), ${f.msPerImage.toFixed(1)} ms per image:`);
   console.log(`  detector finds a face: ${f.detected} (${(100 * f.detectionRate).toFixed(2)}%); kept after the face-presence check: ${f.keptAfterPresence} (${(100 * f.keptRate).toFixed(2)}%)`);
-  console.log(`\nMean of each unit per FER class:`);
-  console.log(`  ${"unit".padEnd(32)}${FER_ORDER.map((l) => l.padStart(9)).join("")}`);
-  for (const u of [...MEASURED_UNITS, "faces"]) console.log(`  ${u.padEnd(32)}${FER_ORDER.map((l) => (meanFmt(f.meanPerClass[l]?.[u]))).join("")}`);
+  console.log(`\nMean of each unit per FER+ majority class:`);
+  console.log(`  ${"unit".padEnd(32)}${FERPLUS_ORDER.map((l) => l.slice(0, 9).padStart(10)).join("")}`);
+  for (const u of [...MEASURED_UNITS, "faces"]) console.log(`  ${u.padEnd(32)}${FERPLUS_ORDER.map((l) => meanFmt(f.meanPerClass[l]?.[u])).join("")}`);
   console.log(`\nExpected pairs, Cohen's d:`);
   for (const e of f.effects) console.log(`  ${e.unit.padEnd(32)} in ${e.label.padEnd(9)} vs rest ${e.dVsRest.toFixed(2).padStart(6)}   vs neutral ${e.dVsNeutral.toFixed(2).padStart(6)}`);
   const dir = join(packageRoot, "artifacts", "eval");
@@ -152,4 +157,4 @@ export async function evalFaceMediapipe(argv: string[]): Promise<void> {
   console.log("wrote artifacts/eval/face-mediapipe.json");
 }
 
-const meanFmt = (v: number | undefined): string => (v === undefined ? "" : v >= 1 ? v.toFixed(0) : v.toFixed(3)).padStart(9);
+const meanFmt = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? "-" : v >= 1 ? v.toFixed(0) : v.toFixed(3)).padStart(10);

@@ -1,12 +1,13 @@
 /**
- * The `facemesh` model end to end: meshes taken from real photos with Human, sent the way the
+ * The `facemesh` model end to end: meshes taken from real photos with MediaPipe's landmark model
+ * (the server's own face pipeline), sent the way the
  * official clients send them, through a real server.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import sharp from "sharp";
 import { FacemeshPrediction } from "../../src/protocol/index.js";
-import { detectFaces, loadFaceRuntime } from "../../src/models/face/index.js";
+import { decodeRgb } from "../../src/models/face/mediapipe/image.js";
+import { analyzeFaces } from "../../src/models/face/mediapipe/pipeline.js";
 import { meshFeatures } from "../../src/models/facemesh/features.js";
 import type { RunningServer } from "../../src/server/index.js";
 import { startTestServer } from "../helpers/server.js";
@@ -19,11 +20,8 @@ let meshes: number[][][] = [];
 before(async () => {
   server = await startTestServer();
   conn = await Conn.open(`${server.streamUrl}?api_key=k`);
-  const { human } = await loadFaceRuntime();
-  const { data, info } = await sharp(sample(4)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const faces = await detectFaces(human, new Uint8Array(data), info.width, info.height);
-  for (const f of faces) f.tensor?.dispose();
-  meshes = faces.map((f) => f.mesh.map((p) => [p[0], p[1], p[2] ?? 0]));
+  const faces = await analyzeFaces(await decodeRgb(sample(4)), { blendshapes: false });
+  meshes = faces.map((f) => Array.from({ length: f.landmarks.length / 3 }, (_, i) => [f.landmarks[3 * i] ?? 0, f.landmarks[3 * i + 1] ?? 0, f.landmarks[3 * i + 2] ?? 0]));
 });
 after(async () => {
   conn.close();

@@ -9,7 +9,10 @@ import * as serialization from "hume/serialization";
 import { FACS_36, DESCRIPTIONS_27, FacePrediction, type ProtocolError } from "../../src/protocol/index.js";
 import { decodeImage } from "../../src/media/image.js";
 import type { RunningServer } from "../../src/server/index.js";
-import { FACE_EMOTION_LABELS } from "../../src/models/face/emotion.js";
+import { FACE_EMOTION_LABELS, FERPLUS_ORDER, FERPLUS_TO_NAME } from "../../src/models/face/labels.js";
+import { FER_ORDER } from "../../src/models/facemesh/labels.js";
+import { FER_TO_FERPLUS, loadFerPlus } from "../../src/training/face/ferplus.js";
+import { loadFer } from "../../src/training/facemesh/fer.js";
 import { startTestServer } from "../helpers/server.js";
 import { b64, Conn, ferPng, flatPng, noisePng, reframe, sample, SAMPLE_FACES, type Reply } from "../helpers/face.js";
 
@@ -87,6 +90,34 @@ describe("face: photos", () => {
       else assert.equal(reply.face.code, "W0103");
     }
     assert.ok(found >= 3, `only ${found} of 6 upscaled FER crops had a face`);
+  });
+
+  test("clear FER2013 test crops of each class: the crowd's class is in the top two", async () => {
+    // Per FER2013 class, the first three PrivateTest images where at least 8 of the 10 FER+
+    // voters agree with the FER2013 label (6 for disgust, which the crowd rarely agrees on).
+    const data = loadFer("privatetest");
+    const plus = loadFerPlus("privatetest", data.count);
+    const misses: string[] = [];
+    let hits = 0;
+    let total = 0;
+    for (const [ferIndex, label] of FER_ORDER.entries()) {
+      const cls = FERPLUS_ORDER.indexOf(FER_TO_FERPLUS[label]);
+      const clear: number[] = [];
+      for (let i = 0; i < data.count && clear.length < 3; i++) {
+        if (data.labels[i] === ferIndex && (plus.votes[i * FERPLUS_ORDER.length + cls] ?? 0) >= (label === "disgust" ? 6 : 8)) clear.push(i);
+      }
+      assert.equal(clear.length, 3, label);
+      for (const i of clear) {
+        const [p] = assertFaces(await face(await ferPng(i)), 192, 192);
+        if (!p) continue; // the detector missing a 48 px face is measured by the eval, not here
+        total++;
+        const top2 = [...p.emotions].sort((a, b) => b.score - a.score).slice(0, 2).map((e) => e.name);
+        if (top2.includes(FERPLUS_TO_NAME[FER_TO_FERPLUS[label]])) hits++;
+        else misses.push(`${label} #${i}: ${top2.join(", ")}`);
+      }
+    }
+    assert.ok(total >= 18, `faces found on only ${total} of 21 crops`);
+    assert.ok(hits >= total - 2, `top-2 misses: ${misses.join("; ")}`);
   });
 
   test("noise and flat colour: W0103, not a crash", async () => {

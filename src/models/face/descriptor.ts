@@ -7,7 +7,7 @@ import { EmotionScore } from "../../primitives.js";
 import { warnings } from "../../protocol/errors.js";
 import { BoundingBox, Toggle } from "../../protocol/shapes.js";
 import { defineModel, type FrameOutcome, type ModelState } from "../descriptor.js";
-import { FACE_EMOTION_LABELS } from "./emotion.js";
+import { FACE_EMOTION_LABELS } from "./labels.js";
 import { assignDeferredIdentities } from "./identity.js";
 
 export const FaceConfig = z.object({

@@ -127,6 +127,7 @@ function fileRouter(url: string | string[]): unknown {
 }
 
 let instance: Promise<Human> | undefined;
+let bare: Promise<Human> | undefined;
 
 /** Faces per image; the protocol's facemesh limit is 10 faces, and images follow the same cap. */
 export const MAX_FACES = 10;
@@ -140,20 +141,37 @@ export async function loadHumanModel(human: Human, name: string): Promise<GraphM
   return tfOf(human).loadGraphModel(pathToFileURL(join(HUMAN_MODELS_DIR, `${name}.json`)).href);
 }
 
-/** One Human per thread (each worker thread has its own module instance and wasm memory). */
+async function startHuman(config: Partial<Config>): Promise<Human> {
+  const require = createRequire(import.meta.url);
+  const mod = require(HUMAN_BUILD) as { Human: new (config: Partial<Config>) => Human };
+  const human = new mod.Human(config);
+  (human.tf as Tf).io.registerLoadRouter(fileRouter);
+  await human.load();
+  await human.tf.ready();
+  if (human.tf.getBackend() !== "wasm") throw new Error(`Human started on backend ${String(human.tf.getBackend())}, expected wasm`);
+  return human;
+}
+
+/**
+ * One Human per thread (each worker thread has its own module instance and wasm memory) with its
+ * face pipeline: the training and evaluation scripts that extract Human's meshes use it.
+ */
 export function getHuman(maxFaces = MAX_FACES): Promise<Human> {
-  instance ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const mod = require(HUMAN_BUILD) as { Human: new (config: Partial<Config>) => Human };
-    const human = new mod.Human(humanConfig(maxFaces));
-    (human.tf as Tf).io.registerLoadRouter(fileRouter);
-    await human.load();
-    await human.tf.ready();
-    if (human.tf.getBackend() !== "wasm") throw new Error(`Human started on backend ${String(human.tf.getBackend())}, expected wasm`);
-    return human;
-  })();
+  instance ??= startHuman(humanConfig(maxFaces));
   instance.catch(() => {
     instance = undefined;
   });
   return instance;
+}
+
+/**
+ * Human's tfjs runtime with none of its models loaded: the server only borrows single graph
+ * models from it (the face descriptor, see faceres.ts) and runs its own face pipeline.
+ */
+export function getBareHuman(): Promise<Human> {
+  bare ??= startHuman({ ...humanConfig(MAX_FACES), face: { enabled: false } } as Partial<Config>);
+  bare.catch(() => {
+    bare = undefined;
+  });
+  return bare;
 }

@@ -1,109 +1,128 @@
 /**
- * The `face` model: Human's detector + mesh + descriptor on the decoded image, the FER2013
- * expression model on each face crop, identities from the descriptor, FACS and descriptions
- * from mesh geometry. See MODEL_CARD.md.
+ * The `face` model: MediaPipe's detector on the decoded image, our expression network on each
+ * face's eye-levelled crop (expression.ts), identities from Human's face descriptor on the
+ * detector's box (faceres.ts), and FACS units and descriptions from MediaPipe's blendshapes on
+ * its 478 landmarks (mediapipe/actionUnits.ts). See MODEL_CARD.md.
  */
 import { decodeImage } from "../../media/image.js";
 import { roundScore } from "../../primitives.js";
 import type { ModelState } from "../descriptor.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { face as faceDescriptor, type FaceConfig, type FaceDescriptorVector, type FacePrediction } from "./descriptor.js";
-import { emotionProbs, namedEmotions } from "./emotion.js";
-import { descriptionScores, facsScores, measure } from "./geometry.js";
-import { getHuman, loadHumanModel, tfOf, type FaceResult, type GraphModel, type Human } from "./human.js";
+import { expressionProbs, expressionRegion, namedEmotions } from "./expression.js";
+import { faceDescriptors, loadFaceres } from "./faceres.js";
 import { assignIdentities, identityStateOf } from "./identity.js";
+import { actionUnits, descriptions } from "./mediapipe/actionUnits.js";
+import { blendshapes } from "./mediapipe/blendshapes.js";
+import { detectFaces, type Detection } from "./mediapipe/detector.js";
+import { cropRegion, DEFAULT_MIN_PRESENCE, faceLandmarks, type FaceLandmarks } from "./mediapipe/landmarks.js";
+import { DEFAULT_RETRIES } from "./mediapipe/pipeline.js";
+import { session } from "./mediapipe/session.js";
 
-/**
- * Default `prob_threshold`. The spec's 0.99 is calibrated to Hume's detector; Human's BlazeFace
- * scores clear frontal faces 0.53-0.92, so 0.99 would drop every face (MODEL_CARD.md).
- */
+/** Default `prob_threshold`: MediaPipe's own detector threshold (the spec's 0.99 is Hume's detector's scale). */
 export const DEFAULT_PROB_THRESHOLD = 0.5;
-
-let human: Human | undefined;
-let emotionModel: GraphModel | undefined;
-
-export async function loadFaceRuntime(): Promise<{ human: Human; emotion: GraphModel }> {
-  human ??= await getHuman();
-  emotionModel ??= await loadHumanModel(human, "emotion");
-  return { human, emotion: emotionModel };
-}
-
-/** Detects faces on RGB pixels; face crops (`tensor`) must be disposed by the caller. */
-export async function detectFaces(h: Human, rgb: Uint8Array, width: number, height: number): Promise<FaceResult[]> {
-  const input = tfOf(h).tensor(rgb, [1, height, width, 3], "int32");
-  try {
-    // Human types its input with its own bundled tfjs types; this is the same tensor class.
-    return (await h.detect(input as unknown as Parameters<Human["detect"]>[0])).face;
-  } finally {
-    input.dispose();
-  }
-}
+/** Faces per image; the protocol's facemesh limit is 10 faces, and images follow the same cap. */
+export const MAX_FACES = 10;
+/**
+ * A detection below this score is confirmed by the landmark model's face-presence output before
+ * it is reported (a false detection on a window scores 0.54 and has presence 0.000); sure faces
+ * skip that check, so `face: {}` costs no landmark run on clear faces.
+ */
+export const CONFIRM_BELOW = 0.8;
+/**
+ * The detector always proposes faces down to this score, and `prob_threshold` filters after: the
+ * detector's suppression averages overlapping candidates, so proposing at the user's threshold
+ * would give slightly different boxes (and face sets) at different thresholds. A threshold below
+ * this floor acts as the floor.
+ */
+export const DETECTION_FLOOR = 0.3;
 
 /** Box clamped to the image, in whole pixels. */
-export function clampBox(box: readonly number[], width: number, height: number): FacePrediction["bbox"] {
-  const x = Math.max(0, Math.min(width, box[0] ?? 0));
-  const y = Math.max(0, Math.min(height, box[1] ?? 0));
-  const x2 = Math.max(x, Math.min(width, (box[0] ?? 0) + (box[2] ?? 0)));
-  const y2 = Math.max(y, Math.min(height, (box[1] ?? 0) + (box[3] ?? 0)));
+export function clampBox(d: Pick<Detection, "x" | "y" | "w" | "h">, width: number, height: number): FacePrediction["bbox"] {
+  const x = Math.max(0, Math.min(width, d.x));
+  const y = Math.max(0, Math.min(height, d.y));
+  const x2 = Math.max(x, Math.min(width, d.x + d.w));
+  const y2 = Math.max(y, Math.min(height, d.y + d.h));
   return { x: Math.round(x), y: Math.round(y), w: Math.round(x2 - x), h: Math.round(y2 - y) };
+}
+
+interface Found {
+  detection: Detection;
+  bbox: FacePrediction["bbox"];
+  landmarks?: FaceLandmarks;
 }
 
 export const faceModel: Model<typeof faceDescriptor> = {
   descriptor: faceDescriptor,
   async load() {
-    await loadFaceRuntime();
+    await Promise.all([
+      session("face_detector.onnx"),
+      session("face_landmarks_detector.onnx"),
+      session("face_blendshapes.onnx"),
+      session("expression.onnx"),
+      loadFaceres(),
+    ]);
   },
   async predict(input: ModelInput, config: FaceConfig, state: ModelState): Promise<ModelResult<FacePrediction, FaceDescriptorVector>> {
     if (input.kind !== "image") throw new Error(`face model got ${input.kind} input`);
-    const { human: h, emotion } = await loadFaceRuntime();
+    // The media decoder gives coded errors (E0200 corrupt, E0205 too large) and applies EXIF.
     const image = await decodeImage(input.bytes);
-    // The 1024-d descriptor (faceres, the costliest model per face) is only needed for ids.
-    // Safe to toggle: a worker runs one task at a time.
-    h.config.face.description = { ...h.config.face.description, enabled: Boolean(config.identify_faces) };
-    // The mesh serves FACS and descriptions (their geometry) and identities (the descriptor's
-    // threshold was calibrated on mesh-box crops); without them the detector's box is enough:
-    // on FER2013 the expression accuracy is the same either way (MODEL_CARD.md), and the mesh
-    // costs 12-18 ms a face. Iris refinement only moves the eye landmarks that FACS and
-    // descriptions read (their baselines were measured with it) and costs as much again.
-    const geometry = Boolean(config.facs || config.descriptions);
-    h.config.face.mesh = { ...h.config.face.mesh, enabled: geometry || Boolean(config.identify_faces) };
-    h.config.face.iris = { ...h.config.face.iris, enabled: geometry };
-    const faces = await detectFaces(h, image.data, image.width, image.height);
     const threshold = config.prob_threshold ?? DEFAULT_PROB_THRESHOLD;
     const minSize = config.min_face_size ?? 0;
-    const kept: { face: FaceResult; bbox: FacePrediction["bbox"]; emotions: Float32Array }[] = [];
-    try {
-      for (const face of faces) {
-        const bbox = clampBox(face.box, image.width, image.height);
-        if (face.boxScore < threshold || Math.min(bbox.w, bbox.h) < minSize || !face.tensor) continue;
-        const [probs] = await emotionProbs(tfOf(h), emotion, face.tensor);
-        if (probs) kept.push({ face, bbox, emotions: probs });
+    const geometry = Boolean(config.facs || config.descriptions);
+    const detections = (await detectFaces(image, { minScore: DETECTION_FLOOR, tiles: true, retries: DEFAULT_RETRIES }))
+      // Compared as reported, so a threshold copied from a reply keeps that face.
+      .filter((d) => roundScore(d.score) >= threshold)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, MAX_FACES);
+    const found: Found[] = [];
+    for (const detection of detections) {
+      const bbox = clampBox(detection, image.width, image.height);
+      if (Math.min(bbox.w, bbox.h) < minSize || bbox.w === 0 || bbox.h === 0) continue;
+      const face: Found = { detection, bbox };
+      if (geometry || detection.score < CONFIRM_BELOW) {
+        face.landmarks = await faceLandmarks(image, cropRegion(detection));
+        if (detection.score < CONFIRM_BELOW && face.landmarks.presence < DEFAULT_MIN_PRESENCE) continue;
       }
-    } finally {
-      for (const face of faces) face.tensor?.dispose();
+      found.push(face);
     }
-    if (kept.length === 0) {
-      return { predictions: [], warning: faceDescriptor.nothingFound };
+    if (found.length === 0) return { predictions: [], warning: faceDescriptor.nothingFound };
+
+    const emotions = await expressionProbs(image, found.map((f) => expressionRegion(f.detection)));
+    const predictions: FacePrediction[] = [];
+    for (const [i, f] of found.entries()) {
+      const p: FacePrediction = {
+        frame: input.frame ?? 0,
+        time: input.time ?? null,
+        bbox: f.bbox,
+        prob: roundScore(f.detection.score),
+        face_id: "unknown",
+        emotions: namedEmotions(emotions[i] ?? new Float32Array()),
+      };
+      if (geometry && f.landmarks) {
+        const shapes = await blendshapes(f.landmarks.points);
+        const units = actionUnits(shapes);
+        // Units in FACS number order, descriptions alphabetical, as the geometric version gave them.
+        if (config.facs) p.facs = named(units);
+        if (config.descriptions) p.descriptions = named(descriptions(shapes, units)).sort((a, b) => a.name.localeCompare(b.name));
+      }
+      predictions.push(p);
     }
-    let ids = kept.map(() => "unknown");
-    const prediction = ({ face, bbox, emotions }: (typeof kept)[number], i: number): FacePrediction => {
-      const p: FacePrediction = { frame: input.frame ?? 0, time: input.time ?? null, bbox, prob: roundScore(face.boxScore), face_id: ids[i] ?? "unknown", emotions: namedEmotions(emotions) };
-      const metrics = geometry ? measure(face.mesh) : undefined;
-      if (config.facs && metrics) p.facs = facsScores(metrics);
-      if (config.descriptions && metrics) p.descriptions = descriptionScores(metrics);
-      return p;
-    };
-    if (config.identify_faces && input.frame !== undefined) {
+    if (!config.identify_faces) return { predictions };
+
+    const vectors = await faceDescriptors(image, found.map((f) => f.detection));
+    if (input.frame !== undefined) {
       // A video frame: descriptors go along as plain numbers, and the descriptor's per-message
       // step gives ids in frame order after all frames (descriptor.ts, identity.ts).
-      return { predictions: kept.map(prediction), carry: kept.map((k) => Array.from(k.face.embedding ?? [])) };
+      return { predictions, carry: vectors.map((v) => Array.from(v)) };
     }
-    if (config.identify_faces) {
-      const identities = identityStateOf(state.identities);
-      ids = assignIdentities(identities, kept.map((k) => k.face.embedding ?? []));
-      state.identities = identities;
-    }
-    return { predictions: kept.map(prediction) };
-
+    const identities = identityStateOf(state.identities);
+    const ids = assignIdentities(identities, vectors);
+    state.identities = identities;
+    return { predictions: predictions.map((p, i) => ({ ...p, face_id: ids[i] ?? "unknown" })) };
   },
 };
+
+function named(scores: Record<string, number>): { name: string; score: number }[] {
+  return Object.entries(scores).map(([name, score]) => ({ name, score: roundScore(score) }));
+}

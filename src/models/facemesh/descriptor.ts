@@ -4,7 +4,7 @@ import { EmotionScore } from "../../primitives.js";
 import { warnings } from "../../protocol/errors.js";
 import { EmptyConfig } from "../../protocol/shapes.js";
 import { defineModel } from "../descriptor.js";
-import { FACE_EMOTION_LABELS } from "../face/emotion.js";
+import { FACEMESH_EMOTION_LABELS } from "./labels.js";
 
 export const FacemeshPrediction = z.object({ emotions: z.array(EmotionScore) });
 export type FacemeshPrediction = z.infer<typeof FacemeshPrediction>;
@@ -15,6 +15,6 @@ export const facemesh = defineModel({
   prediction: FacemeshPrediction,
   accepts: ["facemesh"],
   // Trained on the face model's FER2013 classes (MODEL_CARD.md), reported under the same names.
-  labels: FACE_EMOTION_LABELS,
+  labels: FACEMESH_EMOTION_LABELS,
   nothingFound: warnings.noFacemesh,
 });

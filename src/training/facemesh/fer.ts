@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { packageRoot } from "../../package-paths.js";
-import { FER_ORDER, type FerLabel } from "../../models/face/emotion.js";
+import { FER_ORDER, type FerLabel } from "../../models/facemesh/labels.js";
 
 export const FER_SIDE = 48;
 export type FerSplit = "train" | "publictest" | "privatetest";

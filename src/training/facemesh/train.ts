@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { packageRoot, weightsPath } from "../../package-paths.js";
-import { FER_ORDER, FER_TO_NAME } from "../../models/face/emotion.js";
+import { FER_ORDER, FER_TO_NAME } from "../../models/facemesh/labels.js";
 import { mlpForward, mlpFromFlat, mlpSize, type FacemeshMeta } from "../../models/facemesh/classifier.js";
 import { FEATURE_COUNT, meshFeatures } from "../../models/facemesh/features.js";
 import { extractMeshes, MESH_POINTS, MIN_FACE_FLAG } from "./extract.js";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FACS_36, DESCRIPTIONS_27 } from "../../../src/protocol/labels.js";
-import { FER_ORDER, type FerLabel } from "../../../src/models/face/emotion.js";
+import { FER_ORDER, type FerLabel } from "../../../src/models/facemesh/labels.js";
 import { BLENDSHAPE_NAMES, type Blendshapes } from "../../../src/models/face/mediapipe/blendshapes.js";
 import {
   actionUnits, descriptions, MEASURED_DESCRIPTIONS, MEASURED_UNITS, UNMEASURED_UNITS, type Descriptions, type Units,

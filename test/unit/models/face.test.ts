@@ -1,98 +1,10 @@
-/** Pure functions of the face models: geometry (FACS, descriptions), identities, metrics. */
+/** Pure functions of the face model: the expression crop, identities, boxes, metrics. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DESCRIPTIONS_27, FACS_36 } from "../../../src/protocol/index.js";
-import { descriptionScores, facsScores, LM, measure, ramp } from "../../../src/models/face/geometry.js";
+import { expressionRegion } from "../../../src/models/face/expression.js";
 import { assignDeferredIdentities, assignIdentities, cosine, emptyIdentityState, identityStateOf } from "../../../src/models/face/identity.js";
 import { clampBox } from "../../../src/models/face/index.js";
 import { metrics } from "../../../src/training/facemesh/metrics.js";
-
-/** A schematic face (IOD = 100 px, eyes level at y = 100) with adjustable features. */
-function face(o: { eyeOpen?: number; brow?: number; corner?: number; lipGap?: number; pitchZ?: number } = {}): number[][] {
-  const mesh = Array.from({ length: 478 }, () => [150, 150, 0]);
-  const set = (i: number, x: number, y: number, z = 0) => (mesh[i] = [x, y, z]);
-  const eyeW = 30;
-  const open = (o.eyeOpen ?? 0.36) * eyeW;
-  for (const [outer, inner, top, bottom, cx, dir] of [
-    [LM.rightEyeOuter, LM.rightEyeInner, LM.rightEyeTop, LM.rightEyeBottom, 100, 1],
-    [LM.leftEyeOuter, LM.leftEyeInner, LM.leftEyeTop, LM.leftEyeBottom, 200, -1],
-  ] as const) {
-    set(outer, cx - (dir * eyeW) / 2, 100);
-    set(inner, cx + (dir * eyeW) / 2, 100);
-    set(top, cx, 100 - open / 2);
-    set(bottom, cx, 100 + open / 2);
-  }
-  const brow = (o.brow ?? 0.34) * 100;
-  set(LM.rightBrowInner, 130, 100 - brow);
-  set(LM.leftBrowInner, 170, 100 - brow);
-  set(LM.rightBrowOuter, 75, 100 - 25);
-  set(LM.leftBrowOuter, 225, 100 - 25);
-  const gap = (o.lipGap ?? 0.02) * 100;
-  set(LM.lipInnerTop, 150, 200 - gap / 2);
-  set(LM.lipInnerBottom, 150, 200 + gap / 2);
-  const lift = (o.corner ?? 0.01) * 100;
-  set(LM.mouthRight, 110, 200 - lift);
-  set(LM.mouthLeft, 190, 200 - lift);
-  const dz = Math.tan(o.pitchZ ?? -0.08) * 200;
-  set(LM.forehead, 150, 0, dz);
-  set(LM.chin, 150, 200, 0);
-  return mesh;
-}
-
-const score = (list: { name: string; score: number }[], name: string) => list.find((s) => s.name === name)?.score ?? NaN;
-
-describe("geometry", () => {
-  test("measurements of the schematic face", () => {
-    const m = measure(face({ eyeOpen: 0.3, brow: 0.4, corner: 0.05, lipGap: 0.2 }));
-    assert.ok(Math.abs(m.eyeOpen - 0.3) < 1e-9);
-    assert.ok(Math.abs(m.browInner - 0.4) < 1e-9);
-    assert.ok(Math.abs(m.cornerLift - 0.05) < 1e-9);
-    assert.ok(Math.abs(m.lipGap - 0.2) < 1e-9);
-  });
-
-  test("measurements ignore position, scale and roll", () => {
-    const a = 0.4;
-    const base = face({ corner: 0.1, lipGap: 0.2 });
-    const moved = base.map(([x = 0, y = 0, z = 0]) => [2.5 * (x * Math.cos(a) - y * Math.sin(a)) + 40, 2.5 * (x * Math.sin(a) + y * Math.cos(a)) + 7, 2.5 * z]);
-    const m1 = measure(base);
-    const m2 = measure(moved);
-    for (const k of Object.keys(m1) as (keyof typeof m1)[]) if (k !== "pitch") assert.ok(Math.abs(m1[k] - m2[k]) < 1e-9, k);
-  });
-
-  test("a neutral face scores 0 everywhere", () => {
-    const m = measure(face());
-    for (const s of [...facsScores(m), ...descriptionScores(m)]) assert.equal(s.score, 0, s.name);
-  });
-
-  test("each expression moves the right units", () => {
-    assert.equal(score(facsScores(measure(face({ corner: 0.15 }))), "AU12 Lip Corner Puller"), 1);
-    assert.equal(score(descriptionScores(measure(face({ corner: 0.15 }))), "Smile"), 1);
-    assert.equal(score(facsScores(measure(face({ corner: -0.1 }))), "AU15 Lip Corner Depressor"), 1);
-    assert.equal(score(facsScores(measure(face({ eyeOpen: 0.05 }))), "AU43 Eye Closure"), 1);
-    assert.equal(score(descriptionScores(measure(face({ eyeOpen: 0.05 }))), "Eyes closed"), 1);
-    assert.equal(score(facsScores(measure(face({ eyeOpen: 0.6 }))), "AU5 Upper Lid Raise"), 1);
-    assert.equal(score(facsScores(measure(face({ brow: 0.55 }))), "AU1 Inner Brow Raise"), 1);
-    assert.equal(score(facsScores(measure(face({ brow: 0.15 }))), "AU4 Brow Lowerer"), 1);
-    const open = facsScores(measure(face({ lipGap: 0.4 })));
-    assert.equal(score(open, "AU25 Lips Part"), 1);
-    assert.equal(score(open, "AU26 Jaw Drop"), 1);
-    assert.equal(score(facsScores(measure(face({ pitchZ: 0.4 }))), "AU53 Head Up"), 1);
-    assert.equal(score(facsScores(measure(face({ pitchZ: -0.6 }))), "AU54 Head Down"), 1);
-  });
-
-  test("names come from the official lists", () => {
-    const m = measure(face());
-    for (const s of facsScores(m)) assert.ok((FACS_36 as readonly string[]).includes(s.name), s.name);
-    for (const s of descriptionScores(m)) assert.ok((DESCRIPTIONS_27 as readonly string[]).includes(s.name), s.name);
-  });
-
-  test("ramp clamps and works in both directions", () => {
-    assert.equal(ramp(0.5, 0, 1), 0.5);
-    assert.equal(ramp(2, 0, 1), 1);
-    assert.equal(ramp(-1, 0, 1), 0);
-    assert.equal(ramp(0.25, 0.5, 0), 0.5);
-  });
-});
 
 describe("identities", () => {
   /** Pseudo-random descriptor (LCG), near-orthogonal for different seeds. */
@@ -147,10 +59,30 @@ describe("identities", () => {
   });
 });
 
+describe("expression crop", () => {
+  /** A detection with eyes 100 px apart and the mouth 100 px below their midpoint, turned by `angle`. */
+  function detection(angle: number, cx = 300, cy = 200) {
+    const at = (x: number, y: number) => ({ x: cx + x * Math.cos(angle) - y * Math.sin(angle), y: cy + x * Math.sin(angle) + y * Math.cos(angle) });
+    return { x: 0, y: 0, w: 1, h: 1, score: 1, keypoints: [at(-50, 0), at(50, 0), at(0, 50), at(0, 100), at(-90, 10), at(90, 10)] };
+  }
+
+  test("the crop is levelled by the eyes and framed from the face's own size", () => {
+    const level = expressionRegion(detection(0));
+    assert.equal(level.rotation, 0);
+    assert.ok(Math.abs(level.size - 2.74 * 100) < 1e-9, String(level.size));
+    assert.ok(Math.abs(level.cx - 300) < 1e-9 && Math.abs(level.cy - (200 + 27.5)) < 1e-9);
+    const turned = expressionRegion(detection(0.3));
+    assert.ok(Math.abs(turned.rotation - 0.3) < 1e-9);
+    assert.ok(Math.abs(turned.size - level.size) < 1e-9);
+    // The centre moves with the face: 27.5 px "down" the turned face from the eye midpoint.
+    assert.ok(Math.abs(turned.cx - (300 - 27.5 * Math.sin(0.3))) < 1e-9 && Math.abs(turned.cy - (200 + 27.5 * Math.cos(0.3))) < 1e-9);
+  });
+});
+
 describe("boxes and metrics", () => {
   test("boxes are clamped into the image", () => {
-    assert.deepEqual(clampBox([-10, -5, 50, 40], 30, 30), { x: 0, y: 0, w: 30, h: 30 });
-    assert.deepEqual(clampBox([10.4, 5.6, 5, 5], 100, 100), { x: 10, y: 6, w: 5, h: 5 });
+    assert.deepEqual(clampBox({ x: -10, y: -5, w: 50, h: 40 }, 30, 30), { x: 0, y: 0, w: 30, h: 30 });
+    assert.deepEqual(clampBox({ x: 10.4, y: 5.6, w: 5, h: 5 }, 100, 100), { x: 10, y: 6, w: 5, h: 5 });
   });
 
   test("accuracy and macro-F1", () => {

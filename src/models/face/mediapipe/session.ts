@@ -1,17 +1,23 @@
-/** onnxruntime-node sessions for the converted MediaPipe models, one thread each (workers scale out). */
+/** onnxruntime-node sessions for the face models, one thread each (workers scale out). */
 import ort from "onnxruntime-node";
 import { weightsPath } from "../../../package-paths.js";
 
-export const WEIGHTS_DIR = "face-landmarker";
+/** Each model file and the weights folder it ships in (with its licence and origin note). */
+const WEIGHTS_DIRS = {
+  "face_detector.onnx": "face-landmarker",
+  "face_landmarks_detector.onnx": "face-landmarker",
+  "face_blendshapes.onnx": "face-landmarker",
+  "expression.onnx": "face-expression",
+} as const;
 
-export type ModelFile = "face_detector.onnx" | "face_landmarks_detector.onnx" | "face_blendshapes.onnx";
+export type ModelFile = keyof typeof WEIGHTS_DIRS;
 
 const sessions = new Map<ModelFile, Promise<ort.InferenceSession>>();
 
 export function session(file: ModelFile): Promise<ort.InferenceSession> {
   let s = sessions.get(file);
   if (!s) {
-    s = ort.InferenceSession.create(weightsPath(WEIGHTS_DIR, file), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    s = ort.InferenceSession.create(weightsPath(WEIGHTS_DIRS[file], file), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     // A failed load is not cached, so a later call can retry.
     s.catch(() => sessions.delete(file));
     sessions.set(file, s);

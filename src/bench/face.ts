@@ -1,0 +1,70 @@
+/**
+ * Face benchmark: one face in a 640x480 JPEG (a webcam frame) end to end over loopback with
+ * `face: {}` and with identities, FACS and descriptions; aggregate frames per second with 8
+ * connections; the bare stages in process on one thread; server start-up and memory with 1 and
+ * 2 inference workers. (The three-face video with prosody is in the audio benchmark.)
+ */
+import sharp from "sharp";
+import { decodeImage } from "../media/image.js";
+import { expressionProbs, expressionRegion } from "../models/face/expression.js";
+import { faceDescriptors } from "../models/face/faceres.js";
+import { faceModel } from "../models/face/index.js";
+import { blendshapes } from "../models/face/mediapipe/blendshapes.js";
+import { detectFaces } from "../models/face/mediapipe/detector.js";
+import { cropRegion, faceLandmarks } from "../models/face/mediapipe/landmarks.js";
+import { DEFAULT_RETRIES } from "../models/face/mediapipe/pipeline.js";
+import { BENCH_PHOTO, ONE_FACE_CROP } from "./media.js";
+import { closedLoop, measureRoundTrips } from "./round-trip.js";
+import { rssMb, timedStart } from "./server-process.js";
+import { timeCalls as time, type Summary } from "./stats.js";
+
+export interface FaceBench {
+  input: string;
+  bareMs: Record<string, Summary>;
+  endToEndMs: { plain: Summary; idsFacsDescriptions: Summary };
+  throughput: Awaited<ReturnType<typeof closedLoop>>;
+  startupToReadyMs: { threads1: number; threads2: number };
+  rssMb: { threads1: number; threads2: number; perExtraWorker: number };
+}
+
+const frame = (photo: Buffer, face: Record<string, unknown>) => JSON.stringify({ models: { face }, data: photo.toString("base64") });
+
+export async function benchFace(opts: { quick?: boolean } = {}): Promise<FaceBench> {
+  const n = opts.quick ? 20 : 100;
+  const photo = await sharp(BENCH_PHOTO).extract(ONE_FACE_CROP).resize(640, 480).jpeg({ quality: 90 }).toBuffer();
+  await faceModel.load();
+  const image = await decodeImage(photo);
+  const [detection] = await detectFaces(image, { tiles: true, retries: DEFAULT_RETRIES });
+  if (!detection) throw new Error("no face on the benchmark frame");
+  const landmarks = await faceLandmarks(image, cropRegion(detection));
+  const bareMs = {
+    decode: await time(n, () => decodeImage(photo), 5),
+    detector: await time(n, () => detectFaces(image, { tiles: true, retries: DEFAULT_RETRIES }), 5),
+    expression: await time(n, () => expressionProbs(image, [expressionRegion(detection)]), 5),
+    landmarks: await time(n, () => faceLandmarks(image, cropRegion(detection)), 5),
+    blendshapes: await time(n, () => blendshapes(landmarks.points), 5),
+    descriptor: await time(n, () => faceDescriptors(image, [detection]), 5),
+    "face: {} in process": await time(n, () => faceModel.predict({ kind: "image", bytes: photo }, {}, {}), 5),
+  };
+  const one = await timedStart(1);
+  const rss1 = rssMb(one.server);
+  await one.server.stop();
+  const two = await timedStart(2);
+  try {
+    const rss2 = rssMb(two.server);
+    const plain = await measureRoundTrips(two.server.streamUrl, frame(photo, {}), n, 20);
+    const all = await measureRoundTrips(two.server.streamUrl, frame(photo, { identify_faces: true, facs: {}, descriptions: {} }), n, 20);
+    const plainFrame = frame(photo, {});
+    const throughput = await closedLoop(two.server.streamUrl, () => plainFrame, 8, 2, opts.quick ? 5 : 15);
+    return {
+      input: "640x480 JPEG, one face",
+      bareMs,
+      endToEndMs: { plain, idsFacsDescriptions: all },
+      throughput,
+      startupToReadyMs: { threads1: one.ms, threads2: two.ms },
+      rssMb: { threads1: rss1, threads2: rss2, perExtraWorker: rss2 - rss1 },
+    };
+  } finally {
+    await two.server.stop();
+  }
+}
