@@ -21,7 +21,7 @@ import { timeCalls as time, type Summary } from "./stats.js";
 export interface FaceBench {
   input: string;
   bareMs: Record<string, Summary>;
-  endToEndMs: { plain: Summary; idsFacsDescriptions: Summary };
+  endToEndMs: { plain: Summary; facsDescriptions: Summary; idsFacsDescriptions: Summary };
   throughput: Awaited<ReturnType<typeof closedLoop>>;
   startupToReadyMs: { threads1: number; threads2: number };
   rssMb: { threads1: number; threads2: number; perExtraWorker: number };
@@ -53,13 +53,14 @@ export async function benchFace(opts: { quick?: boolean } = {}): Promise<FaceBen
   try {
     const rss2 = rssMb(two.server);
     const plain = await measureRoundTrips(two.server.streamUrl, frame(photo, {}), n, 20);
+    const facsDescriptions = await measureRoundTrips(two.server.streamUrl, frame(photo, { facs: {}, descriptions: {} }), n, 20);
     const all = await measureRoundTrips(two.server.streamUrl, frame(photo, { identify_faces: true, facs: {}, descriptions: {} }), n, 20);
     const plainFrame = frame(photo, {});
     const throughput = await closedLoop(two.server.streamUrl, () => plainFrame, 8, 2, opts.quick ? 5 : 15);
     return {
       input: "640x480 JPEG, one face",
       bareMs,
-      endToEndMs: { plain, idsFacsDescriptions: all },
+      endToEndMs: { plain, facsDescriptions, idsFacsDescriptions: all },
       throughput,
       startupToReadyMs: { threads1: one.ms, threads2: two.ms },
       rssMb: { threads1: rss1, threads2: rss2, perExtraWorker: rss2 - rss1 },

@@ -81,6 +81,7 @@ function printFace(r: FaceBench): void {
   console.log(`| ${"measure (ms)".padEnd(52)} | ${"p50".padStart(8)} | ${"p95".padStart(8)} | ${"p99".padStart(8)} |`);
   console.log(`|${"-".repeat(54)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(10)}|`);
   console.log(row("end to end, face: {} (target 20)", r.endToEndMs.plain));
+  console.log(row("end to end, facs + descriptions", r.endToEndMs.facsDescriptions));
   console.log(row("end to end, identify_faces + facs + descriptions (40)", r.endToEndMs.idsFacsDescriptions));
   for (const [stage, s] of Object.entries(r.bareMs)) console.log(row(`  bare, one thread: ${stage}`, s));
   console.log(row(`under load, ${r.throughput.connections} connections x ${r.throughput.inFlightPerConnection} in flight`, r.throughput.latencyMs));
