@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import sharp from "sharp";
 import { packageRoot } from "../../../src/package-paths.js";
 import { BLENDSHAPE_NAMES, BLENDSHAPE_SUBSET, blendshapes, type Blendshapes } from "../../../src/models/face/mediapipe/blendshapes.js";
 import { decode, detectFaces, detectInRegion, tileRegions, weightedNms, type Detection } from "../../../src/models/face/mediapipe/detector.js";
@@ -114,6 +115,19 @@ describe("MediaPipe face models on onnxruntime-node", () => {
     // different crop and brows (MAE 0.15). Measured: median 0.0145, 8 of 9 faces under 0.023.
     assert.ok(median < 0.02, `median absolute error ${median.toFixed(4)} over ${errors.length} faces`);
     assert.ok(close >= errors.length - 1, `${close} of ${errors.length} faces within 0.03`);
+  });
+
+  it("a close-up skips the tile pass only when a sure face fills a quarter of the frame", async () => {
+    const photo = await decodeRgb(await sharp(sample(1)).extract({ left: 152, top: 290, width: 588, height: 441 }).resize(640, 480).toBuffer());
+    const closeUp = { size: 0.25, score: 0.8 };
+    const tiled = await detectFaces(photo, { tiles: true });
+    const skipped = await detectFaces(photo, { tiles: true, skipTilesFor: closeUp });
+    const whole = await detectFaces(photo, { tiles: false });
+    assert.equal(tiled.length, 1);
+    assert.deepEqual(skipped, whole);
+    // A group photo has no such face: its tile pass still runs and finds the small faces.
+    const group = await decodeRgb(sample(4));
+    assert.equal((await detectFaces(group, { tiles: true, skipTilesFor: closeUp })).filter((d) => d.score >= 0.5).length, SAMPLE_FACES[4]);
   });
 
   it("a mirrored detector pass maps faces back where they are, right eye first", async () => {

@@ -43,6 +43,12 @@ export interface DetectOptions {
   /** Run a second pass on overlapping tiles of half the long side (finds small faces). */
   tiles?: boolean;
   /**
+   * Skip the tile pass when the whole frame already holds a sure face (score at least `score`)
+   * of at least `size` times the frame's long side (a webcam close-up): the pass costs six more
+   * detector runs and is there for faces small in the frame. Unset: tiles whenever `tiles` is on.
+   */
+  skipTilesFor?: { size: number; score: number };
+  /**
    * When the whole-frame pass finds nothing, look again at these views of the frame, in order,
    * until a face is found: a scale above 1 shrinks the image inside a black border (a face that
    * fills the frame), below 1 enlarges its centre; `mirror` flips it left to right (the network
@@ -193,6 +199,9 @@ export async function detectFaces(img: RgbImage, options: DetectOptions = {}): P
   }
   // Tiles smaller than the landmark model's input add false positives and no faces.
   if (!options.tiles || Math.max(img.width, img.height) / 2 < MIN_TILE) return weightedNms(found);
+  const long = Math.max(img.width, img.height);
+  const closeUp = options.skipTilesFor;
+  if (closeUp && found.some((d) => d.score >= closeUp.score && Math.max(d.w, d.h) >= closeUp.size * long)) return weightedNms(found);
   for (const tile of tileRegions(img.width, img.height)) {
     const inTile = await detectInRegion(img, tile, minScore);
     found.push(...inTile.filter((d) => insideTile(d, tile, img.width, img.height)));
