@@ -15,16 +15,14 @@ import { cropRegion, faceLandmarks } from "../models/face/mediapipe/landmarks.js
 import { DEFAULT_RETRIES } from "../models/face/mediapipe/pipeline.js";
 import { BENCH_PHOTO, ONE_FACE_CROP } from "./media.js";
 import { closedLoop, measureRoundTrips } from "./round-trip.js";
-import { rssMb, timedStart } from "./server-process.js";
+import { withTwoThreadServer, type Footprint } from "./server-process.js";
 import { timeCalls as time, type Summary } from "./stats.js";
 
-export interface FaceBench {
+export interface FaceBench extends Footprint {
   input: string;
   bareMs: Record<string, Summary>;
   endToEndMs: { plain: Summary; facsDescriptions: Summary; idsFacsDescriptions: Summary };
   throughput: Awaited<ReturnType<typeof closedLoop>>;
-  startupToReadyMs: { threads1: number; threads2: number };
-  rssMb: { threads1: number; threads2: number; perExtraWorker: number };
 }
 
 const frame = (photo: Buffer, face: Record<string, unknown>) => JSON.stringify({ models: { face }, data: photo.toString("base64") });
@@ -46,26 +44,17 @@ export async function benchFace(opts: { quick?: boolean } = {}): Promise<FaceBen
     descriptor: await time(n, () => faceDescriptors(image, [detection]), 5),
     "face: {} in process": await time(n, () => faceModel.predict({ kind: "image", bytes: photo }, {}, {}), 5),
   };
-  const one = await timedStart(1);
-  const rss1 = rssMb(one.server);
-  await one.server.stop();
-  const two = await timedStart(2);
-  try {
-    const rss2 = rssMb(two.server);
-    const plain = await measureRoundTrips(two.server.streamUrl, frame(photo, {}), n, 20);
-    const facsDescriptions = await measureRoundTrips(two.server.streamUrl, frame(photo, { facs: {}, descriptions: {} }), n, 20);
-    const all = await measureRoundTrips(two.server.streamUrl, frame(photo, { identify_faces: true, facs: {}, descriptions: {} }), n, 20);
+  return withTwoThreadServer(async (server) => {
     const plainFrame = frame(photo, {});
-    const throughput = await closedLoop(two.server.streamUrl, () => plainFrame, 8, 2, opts.quick ? 5 : 15);
     return {
       input: "640x480 JPEG, one face",
       bareMs,
-      endToEndMs: { plain, facsDescriptions, idsFacsDescriptions: all },
-      throughput,
-      startupToReadyMs: { threads1: one.ms, threads2: two.ms },
-      rssMb: { threads1: rss1, threads2: rss2, perExtraWorker: rss2 - rss1 },
+      endToEndMs: {
+        plain: await measureRoundTrips(server.streamUrl, plainFrame, n, 20),
+        facsDescriptions: await measureRoundTrips(server.streamUrl, frame(photo, { facs: {}, descriptions: {} }), n, 20),
+        idsFacsDescriptions: await measureRoundTrips(server.streamUrl, frame(photo, { identify_faces: true, facs: {}, descriptions: {} }), n, 20),
+      },
+      throughput: await closedLoop(server.streamUrl, () => plainFrame, 8, 2, opts.quick ? 5 : 15),
     };
-  } finally {
-    await two.server.stop();
-  }
+  });
 }

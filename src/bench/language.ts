@@ -8,7 +8,7 @@
 import { performance } from "node:perf_hooks";
 import { languageModel } from "../models/language/index.js";
 import { closedLoop, openSocket } from "./round-trip.js";
-import { rssMb, timedStart } from "./server-process.js";
+import { withTwoThreadServer, type Footprint } from "./server-process.js";
 import { summarize, type Summary } from "./stats.js";
 
 export const SENTENCE = "I am really grateful for your help today, it honestly made me feel so much calmer and happier than before.";
@@ -16,15 +16,13 @@ export const SENTENCE = "I am really grateful for your help today, it honestly m
 const distinct = (i: number) => `${SENTENCE.slice(0, -1)} ${i}.`;
 const frame = (text: string, granularity: string) => JSON.stringify({ models: { language: { granularity } }, raw_text: true, data: text });
 
-export interface LanguageBench {
+export interface LanguageBench extends Footprint {
   input: { text: string; words: number };
   bareModelMs: Summary;
   bareModelRepeatedMs: Summary;
   sentenceEndToEndMs: Summary;
   wordEndToEndMs: Summary;
   throughput: { connections: number; inFlightPerConnection: number; seconds: number; messages: number; perSecond: number; errors: number; latencyMs: Summary };
-  startupToReadyMs: { threads1: number; threads2: number };
-  rssMb: { threads1: number; threads2: number; perExtraWorker: number };
 }
 
 let counter = 0;
@@ -62,26 +60,12 @@ export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<Lan
   const n = opts.quick ? 50 : 300;
   const bareModelMs = await bareModel(n, false);
   const bareModelRepeatedMs = await bareModel(n, true);
-  const one = await timedStart(1);
-  const rss1 = rssMb(one.server);
-  await one.server.stop();
-  const two = await timedStart(2);
-  try {
-    const rss2 = rssMb(two.server);
-    const sentenceEndToEndMs = await roundTrips(two.server.streamUrl, "sentence", n);
-    const wordEndToEndMs = await roundTrips(two.server.streamUrl, "word", n);
-    const tp = await closedLoop(two.server.streamUrl, () => frame(distinct(++counter), "sentence"), 16, 4, opts.quick ? 5 : 15);
-    return {
-      input: { text: SENTENCE, words: SENTENCE.split(/\s+/).length },
-      bareModelMs,
-      bareModelRepeatedMs,
-      sentenceEndToEndMs,
-      wordEndToEndMs,
-      throughput: tp,
-      startupToReadyMs: { threads1: one.ms, threads2: two.ms },
-      rssMb: { threads1: rss1, threads2: rss2, perExtraWorker: rss2 - rss1 },
-    };
-  } finally {
-    await two.server.stop();
-  }
+  return withTwoThreadServer(async (server) => ({
+    input: { text: SENTENCE, words: SENTENCE.split(/\s+/).length },
+    bareModelMs,
+    bareModelRepeatedMs,
+    sentenceEndToEndMs: await roundTrips(server.streamUrl, "sentence", n),
+    wordEndToEndMs: await roundTrips(server.streamUrl, "word", n),
+    throughput: await closedLoop(server.streamUrl, () => frame(distinct(++counter), "sentence"), 16, 4, opts.quick ? 5 : 15),
+  }));
 }

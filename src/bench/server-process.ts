@@ -105,3 +105,27 @@ export async function timedStart(threads: number): Promise<{ server: ServerProce
   const server = await spawnServer({ args: ["--log-level", "info", "--threads", String(threads)] });
   return { server, ms: Math.round(performance.now() - t) };
 }
+
+/** What the server costs to start and to hold in memory, with 1 and 2 inference threads. */
+export interface Footprint {
+  startupToReadyMs: { threads1: number; threads2: number };
+  rssMb: { threads1: number; threads2: number; perExtraWorker: number };
+}
+
+/**
+ * Starts a 1-thread server (start-up time and memory) and stops it, then a 2-thread one, runs
+ * `measure` against it and stops it: the difference in memory is what one more worker costs.
+ */
+export async function withTwoThreadServer<T>(measure: (server: ServerProcess) => Promise<T>): Promise<T & Footprint> {
+  const one = await timedStart(1);
+  const rss1 = rssMb(one.server);
+  await one.server.stop();
+  const two = await timedStart(2);
+  try {
+    const rss2 = rssMb(two.server);
+    const result = await measure(two.server);
+    return { ...result, startupToReadyMs: { threads1: one.ms, threads2: two.ms }, rssMb: { threads1: rss1, threads2: rss2, perExtraWorker: rss2 - rss1 } };
+  } finally {
+    await two.server.stop();
+  }
+}
