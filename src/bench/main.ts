@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- language] [--quick]`: prints a table and writes JSON to artifacts/bench/.
+ * `npm run bench [-- language | audio | overhead | batch | encoder-batch] [--quick]`: prints a table and writes JSON to artifacts/bench/.
  * Speed targets are checked here, not in timed tests, because timings depend on the machine.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { packageRoot } from "../package-paths.js";
 import { benchAudio, type AudioBench } from "./audio.js";
 import { benchBatch } from "./batch.js";
+import { benchEncoderBatch } from "./encoder-batch.js";
 import { benchFace, type FaceBench } from "./face.js";
 import { benchLanguage } from "./language.js";
 import { benchOverhead, type OverheadRow } from "./overhead.js";
@@ -21,6 +22,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   audio: () => benchAudio({ quick }),
   overhead: () => benchOverhead({ quick }),
   batch: () => benchBatch({ quick }),
+  "encoder-batch": () => benchEncoderBatch({ quick }),
 };
 const selected = which.length ? which : Object.keys(benches);
 

@@ -7,6 +7,7 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ErrorCode, ProtocolError, messages, type ModelName } from "../protocol/index.js";
+import { Coalescer, type BatchOutcome } from "./coalesce.js";
 import type { InferenceResult, InferenceTask, ModelRunner } from "./task.js";
 
 export interface PoolOptions {
@@ -44,6 +45,8 @@ const CLOSE_TIMEOUT_MS = 5_000;
 export class InferencePool implements ModelRunner {
   private readonly piscina: Piscina;
   private readonly hooks: PoolHooks;
+  /** Holds text messages while every worker is busy, then sends them as one batch (coalesce.ts). */
+  private readonly coalescer: Coalescer;
   readonly threads: number;
   private created = 0;
 
@@ -62,7 +65,7 @@ export class InferencePool implements ModelRunner {
       closeTimeout: CLOSE_TIMEOUT_MS,
     });
     // When a worker thread dies, piscina rejects the task it was running (only that one: one
-    // task per worker at a time) and starts a replacement to keep minThreads. Workers are never
+    // task per worker at a time; a batch of text messages is one task) and starts a replacement to keep minThreads. Workers are never
     // retired while idle (idleTimeout above), so every creation past the first `threads` is a
     // replacement.
     this.piscina.on("workerCreate", () => {
@@ -71,6 +74,13 @@ export class InferencePool implements ModelRunner {
     // Piscina emits 'error' for a worker that dies with no task; an EventEmitter 'error' without
     // a listener would throw and take the whole process down.
     this.piscina.on("error", (err: Error) => this.hooks.error?.(err));
+    this.coalescer = new Coalescer({
+      threads: this.threads,
+      maxWaiting: options.maxQueue ?? 4096,
+      runOne: (task) => this.piscina.run(task) as Promise<InferenceResult>,
+      runBatch: (tasks) => this.piscina.run(tasks, { name: "runBatch" }) as Promise<BatchOutcome[]>,
+      overloaded: () => new ProtocolError(ErrorCode.Overloaded, messages.poolQueueFull()),
+    });
   }
 
   /** Loads the models in every worker; resolves when all are ready. */
@@ -85,7 +95,7 @@ export class InferencePool implements ModelRunner {
     let out: InferenceResult;
     try {
       // The worker runs this build's own registry, so its answer has the task's types.
-      out = await this.piscina.run(task);
+      out = await this.coalescer.run(task);
     } catch (err) {
       // A full queue reads as busy, not failed.
       if (err instanceof Error && /queue is at limit/i.test(err.message)) throw new ProtocolError(ErrorCode.Overloaded, messages.poolQueueFull());
@@ -96,7 +106,7 @@ export class InferencePool implements ModelRunner {
   }
 
   get queueSize(): number {
-    return this.piscina.queueSize;
+    return this.piscina.queueSize + this.coalescer.waitingCount;
   }
 
   /**
@@ -106,6 +116,7 @@ export class InferencePool implements ModelRunner {
    * CLOSE_TIMEOUT_MS.
    */
   async close(): Promise<void> {
+    this.coalescer.abort(new Error("the inference pool is closing"));
     await this.piscina.close({ force: true });
   }
 }

@@ -8,6 +8,7 @@ import { MODEL_NAMES, type DescriptorOf, type ModelName } from "../models/catalo
 import type { Model, ModelInput } from "../models/model.js";
 import { loadModel } from "../models/registry.js";
 import { ProtocolError } from "../protocol/index.js";
+import type { BatchOutcome } from "./coalesce.js";
 import { inputFor, withStages } from "./stages.js";
 import { putResult, type InferenceResult, type InferenceTask, type JobResult, type JobResults, type ModelJob, type ModelJobs } from "./task.js";
 import { runTestHook } from "./test-hooks.js";
@@ -57,6 +58,22 @@ export default async function run(task: InferenceTask): Promise<InferenceResult>
   const results: JobResults = {};
   for (const name of names) await runInto(name, task.jobs, input, results);
   return { results };
+}
+
+/**
+ * Several text messages at once (the pool's coalescer sends them while every worker is busy).
+ * They run concurrently, so the language model's encoder reads all their sentences in one call;
+ * one message's failure is its own.
+ */
+export async function runBatch(tasks: InferenceTask[]): Promise<BatchOutcome[]> {
+  return Promise.all(
+    tasks.map((t) =>
+      run(t).then(
+        (result): BatchOutcome => ({ ok: true, result }),
+        (err: unknown): BatchOutcome => ({ ok: false, message: err instanceof Error ? err.message : String(err) }),
+      ),
+    ),
+  );
 }
 
 async function runInto<K extends ModelName>(name: K, jobs: ModelJobs, input: ModelInput, results: JobResults): Promise<void> {

@@ -57,7 +57,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       inference: (model, ms) => metrics?.inferenceTime(model, ms),
       workerReplaced: () => {
         metrics?.workerRestarted();
-        log.warn("an inference worker died and was replaced; only the message it was running failed");
+        log.warn("an inference worker died and was replaced; only the message (or text batch) it was running failed");
       },
       error: (err) => log.error({ err: err.message }, "inference worker error outside any message"),
     },

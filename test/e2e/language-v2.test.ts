@@ -103,4 +103,27 @@ describe("language v2 through the server", () => {
     const happy = preds.find((p) => p.text === "happy")!, hello = preds.find((p) => p.text === "Héllo")!;
     assert.notDeepEqual(happy.emotions, hello.emotions);
   });
+
+  test("batched under load: many connections with pipelined messages get one reply each, in order, each scored on its own text", async () => {
+    // One worker, 6 connections x 3 messages sent at once: all but the first wait while the worker
+    // is busy and go to it as batches sharing encoder calls (src/inference/coalesce.ts).
+    const texts = ["I am so angry right now, this is infuriating!", "Thank you so much for all your help.", "The meeting is at noon on Tuesday."];
+    const want = ["Anger", "Gratitude", "Neutral"];
+    const conns = await Promise.all(Array.from({ length: 6 }, () => Conn.open(server.streamUrl)));
+    try {
+      conns.forEach((c, i) => texts.forEach((t, j) => c.send({ models: { language: { granularity: "sentence" } }, raw_text: true, data: t, payload_id: `b${i}-${j}` })));
+      for (const [i, c] of conns.entries()) {
+        for (const [j, t] of texts.entries()) {
+          const reply = await c.next(30_000);
+          assert.equal(reply.payload_id, `b${i}-${j}`);
+          assert.equal(reply.language.predictions[0].text, t);
+          // A batch that mixed up its messages' embeddings would score one text as another.
+          assert.ok(ranked(reply.language.predictions[0]).slice(0, 2).includes(want[j]!), `${t}: ${ranked(reply.language.predictions[0]).slice(0, 3).join(", ")}`);
+        }
+        await c.assertQuiet(20);
+      }
+    } finally {
+      for (const c of conns) c.close();
+    }
+  });
 });

@@ -5,6 +5,7 @@
  * word granularity, a client resending it) costs no encoder pass.
  */
 import { loadLanguageClassifier, defaultLanguageDir, type LanguageClassifier } from "./classifier.js";
+import { coalescing } from "./encoder/coalesce.js";
 import { EMBEDDING_DIM, loadSentenceEncoder, type SentenceEncoder } from "./encoder/encoder.js";
 import { loadEncoderHead, type EncoderHead, type HeadScores } from "./head.js";
 
@@ -56,6 +57,8 @@ export async function loadLanguageAnalyzer(dir: string = defaultLanguageDir(), h
   // The first encoder pass compiles the graph (~100+ ms); pay it at load, not on the first message.
   await encoder.embed(["Warm-up sentence."]);
   const cache = new EmbeddingCache();
+  // Messages of one batch (run concurrently by the worker) share one encoder call.
+  const embed = coalescing((texts) => encoder.embed(texts));
 
   function scoreEmbedded(embeddings: Float32Array, row: number, sparseText: string): HeadScores {
     return head.score(embeddings, row, sparse.logits(sparseText));
@@ -80,7 +83,7 @@ export async function loadLanguageAnalyzer(dir: string = defaultLanguageDir(), h
       }
       if (missing.size > 0) {
         const texts = [...missing];
-        const rows = await encoder.embed(texts);
+        const rows = await embed(texts);
         texts.forEach((t, i) => {
           const row = rows.slice(i * EMBEDDING_DIM, (i + 1) * EMBEDDING_DIM);
           local.set(t, row);

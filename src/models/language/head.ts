@@ -46,7 +46,10 @@ export interface EncoderHead {
   readonly thresholds: Float32Array;
   readonly toxicityLabels: readonly string[];
   readonly toxicityThresholds: Float32Array;
-  /** Scores one embedding (row `row` of a row-major batch) fused with the TF-IDF logits. */
+  /**
+   * Scores one embedding (row `row` of a row-major batch) fused with the TF-IDF logits. The
+   * batch is treated as immutable: scoring the same array and row again reuses the forward pass.
+   */
   score(embeddings: Float32Array, row: number, tfidfLogits: Float64Array): HeadScores;
 }
 
@@ -70,8 +73,15 @@ export async function loadEncoderHead(dir: string): Promise<EncoderHead> {
   const a = Float64Array.from(meta.calibration.a), c = Float64Array.from(meta.calibration.c), b = Float64Array.from(meta.calibration.b);
   const hidden = new Float64Array(inner);
   const out = new Float64Array(N);
+  // The words of a sentence share its embedding (the same array), so at word granularity the
+  // forward pass runs once per sentence, not once per word; `out` still holds its result.
+  let lastInput: Float32Array | undefined;
+  let lastOffset = -1;
 
   function forward(x: Float32Array, offset: number): void {
+    if (x === lastInput && offset === lastOffset) return;
+    lastInput = x;
+    lastOffset = offset;
     if (W1 && b1) {
       for (let j = 0; j < H; j++) hidden[j] = b1[j]!;
       for (let i = 0; i < D; i++) {

@@ -31,6 +31,37 @@ function chunkStarts(n: number): number[] {
   return Array.from({ length: MAX_CHUNKS }, (_, i) => Math.round((i * last) / (MAX_CHUNKS - 1)));
 }
 
+/** Padding allowed in one encoder pass: this share of the real tokens, plus a few rows' worth. */
+const PAD_RATIO = 1.25;
+const PAD_SLACK_TOKENS = 32;
+
+/**
+ * Chunk indices split into encoder passes of similar length. The model pads every row of a pass
+ * to the longest (its attention and feed-forward layers run on the padded block), so one long
+ * passage in a batch of short sentences would multiply the batch's cost; rows sorted by length are
+ * cut wherever the padded block would exceed PAD_RATIO x the real tokens + PAD_SLACK_TOKENS.
+ */
+export function lengthGroups(chunks: readonly { length: number }[]): number[][] {
+  const order = chunks.map((_, i) => i).sort((a, b) => chunks[b]!.length - chunks[a]!.length);
+  const groups: number[][] = [];
+  let group: number[] = [];
+  let longest = 0;
+  let real = 0;
+  for (const i of order) {
+    const n = chunks[i]!.length;
+    if (group.length > 0 && longest * (group.length + 1) > PAD_RATIO * (real + n) + PAD_SLACK_TOKENS) {
+      groups.push(group);
+      group = [];
+      real = 0;
+    }
+    if (group.length === 0) longest = n;
+    group.push(i);
+    real += n;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 export interface SentenceEncoder {
   /** One L2-normalised-by-the-model 512-d row per text, in input order (rows of one Float32Array). */
   embed(texts: readonly string[]): Promise<Float32Array>;
@@ -90,6 +121,29 @@ export async function loadSentenceEncoder(): Promise<SentenceEncoder> {
   const model: GraphModel = await loadGraphModel(tf.io.fromMemory(artifacts));
   const tokenizer = new UseTokenizer(vocabulary);
 
+  /** One encoder pass over token-id rows (the model pads them to the longest internally). */
+  async function run(chunks: readonly number[][]): Promise<Float32Array> {
+    const indices: number[] = [];
+    const values: number[] = [];
+    chunks.forEach((ids, row) =>
+      ids.forEach((id, col) => {
+        indices.push(row, col);
+        values.push(id);
+      }),
+    );
+    const idx = tf.tensor2d(indices, [values.length, 2], "int32");
+    const val = tf.tensor1d(values, "int32");
+    try {
+      const out = (await model.executeAsync({ indices: idx, values: val })) as tf.Tensor;
+      const rows = (await out.data()) as Float32Array;
+      out.dispose();
+      return rows;
+    } finally {
+      idx.dispose();
+      val.dispose();
+    }
+  }
+
   async function embed(texts: readonly string[]): Promise<Float32Array> {
     if (texts.length === 0) return new Float32Array(0);
     // Long texts go in chunks of MAX_TOKENS (attention cost grows with the square of the length),
@@ -105,24 +159,10 @@ export async function loadSentenceEncoder(): Promise<SentenceEncoder> {
         owner.push(t);
       }
     });
-    const indices: number[] = [];
-    const values: number[] = [];
-    chunks.forEach((ids, row) =>
-      ids.forEach((id, col) => {
-        indices.push(row, col);
-        values.push(id);
-      }),
-    );
-    const idx = tf.tensor2d(indices, [values.length, 2], "int32");
-    const val = tf.tensor1d(values, "int32");
-    let rows: Float32Array;
-    try {
-      const out = (await model.executeAsync({ indices: idx, values: val })) as tf.Tensor;
-      rows = (await out.data()) as Float32Array;
-      out.dispose();
-    } finally {
-      idx.dispose();
-      val.dispose();
+    const rows = new Float32Array(chunks.length * EMBEDDING_DIM);
+    for (const group of lengthGroups(chunks)) {
+      const out = await run(group.map((i) => chunks[i]!));
+      group.forEach((c, r) => rows.set(out.subarray(r * EMBEDDING_DIM, (r + 1) * EMBEDDING_DIM), c * EMBEDDING_DIM));
     }
     if (chunks.length === texts.length) return rows;
     const D = EMBEDDING_DIM;
