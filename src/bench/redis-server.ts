@@ -1,5 +1,5 @@
 /**
- * A throwaway Debian `redis-server` for a benchmark: started here on a free loopback port with
+ * A throwaway Debian `redis-server` for a benchmark or a test: started here on a free loopback port with
  * its own temporary directory and no persistence, never assumed to be running, and stopped
  * (its directory removed) by `stop()`, or killed when this process exits without calling it.
  */
