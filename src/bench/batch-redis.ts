@@ -37,6 +37,8 @@ export interface LayoutResult extends Layout {
   mediaSecondsPerSecond: number;
   /** Mix jobs each process ran (from its "batch job completed" log lines). */
   jobsPerProcess: number[];
+  /** Mix jobs run again because their lock expired (a process too starved to renew it). */
+  reruns: number;
   /** Busy cores of the whole machine during the mix (from /proc/stat; null elsewhere). */
   machineBusyCores: number | null;
 }
@@ -73,6 +75,7 @@ function cpuTimes(): { busy: number; total: number } | undefined {
 async function runLayout(layout: Layout, redisUrl: string, mix: MixJob[], media: BatchMedia, cores: number): Promise<LayoutResult> {
   const dir = mkdtempSync(join(tmpdir(), "oe-bench-batch-redis-"));
   const completedBy: Map<string, number>[] = [];
+  const resumed: string[] = [];
   const servers: ServerProcess[] = [];
   try {
     // Started one after another: model loading on 2 cores is slow enough without a race.
@@ -84,7 +87,9 @@ async function runLayout(layout: Layout, redisUrl: string, mix: MixJob[], media:
           args: ["--queue", redisUrl, "--batch-dir", dir, "--threads", String(layout.threadsPerProcess), "--log-level", "info"],
           env: { OPEN_EXPRESSION_BATCH_CONCURRENCY: "1" },
           onLog: (l) => {
-            if (l.msg === "batch job completed" && typeof l.job_id === "string") done.set(l.job_id, i);
+            if (typeof l.job_id !== "string") return;
+            if (l.msg === "batch job completed") done.set(l.job_id, i);
+            if (l.msg === "batch job resumed after an interrupted run") resumed.push(l.job_id);
           },
         }),
       );
@@ -112,6 +117,7 @@ async function runLayout(layout: Layout, redisUrl: string, mix: MixJob[], media:
       mediaSeconds,
       mediaSecondsPerSecond: round2(mediaSeconds / seconds),
       jobsPerProcess: completedBy.map((done) => ids.filter((id) => done.has(id)).length),
+      reruns: resumed.filter((id) => ids.includes(id)).length,
       machineBusyCores: before && after ? round2(((after.busy - before.busy) / (after.total - before.total)) * cores) : null,
     };
   } finally {

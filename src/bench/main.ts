@@ -104,5 +104,7 @@ function printBatchRedis(r: BatchRedisBench): void {
     const label = `${l.processes} x ${l.threadsPerProcess} thread${l.threadsPerProcess > 1 ? "s" : ""}`;
     console.log(`| ${label.padEnd(30)} | ${l.seconds.toFixed(1).padStart(8)} | ${l.jobsPerMinute.toFixed(1).padStart(8)} | ${l.mediaSecondsPerSecond.toFixed(2).padStart(9)} | ${l.jobsPerProcess.join(" / ").padEnd(16)} | ${(l.machineBusyCores?.toFixed(2) ?? "n/a").padStart(10)} |`);
   }
+  const reruns = r.layouts.reduce((n, l) => n + l.reruns, 0);
+  if (reruns) console.log(`${reruns} job run(s) repeated after a lock expired: the numbers include that lost work`);
   console.log(`two one-thread processes vs one: ${r.twoProcessSpeedup}x jobs/min`);
 }
