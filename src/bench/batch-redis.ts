@@ -41,6 +41,8 @@ export interface LayoutResult extends Layout {
   reruns: number;
   /** Busy cores of the whole machine during the mix (from /proc/stat; null elsewhere). */
   machineBusyCores: number | null;
+  /** Cores the server processes and their ffmpeg children used on average during the mix (/proc; null elsewhere). */
+  serverCores: number | null;
 }
 
 export interface BatchRedisBench {
@@ -72,6 +74,31 @@ function cpuTimes(): { busy: number; total: number } | undefined {
   }
 }
 
+/** CPU seconds of a process, its threads and its waited-for children (ffmpeg), from /proc/<pid>/stat. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): utime, stime, cutime, cstime are 14-17.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    return ((f[11] ?? 0) + (f[12] ?? 0) + (f[13] ?? 0) + (f[14] ?? 0)) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+const sumCpu = (servers: ServerProcess[]): number | undefined => {
+  let total = 0;
+  for (const s of servers) {
+    const t = processCpuSeconds(s.child.pid);
+    if (t === undefined) return undefined;
+    total += t;
+  }
+  return total;
+};
+
 async function runLayout(layout: Layout, redisUrl: string, mix: MixJob[], media: BatchMedia, cores: number): Promise<LayoutResult> {
   const dir = mkdtempSync(join(tmpdir(), "oe-bench-batch-redis-"));
   const completedBy: Map<string, number>[] = [];
@@ -100,11 +127,13 @@ async function runLayout(layout: Layout, redisUrl: string, mix: MixJob[], media:
     await Promise.all(warm.map((id, i) => waitCompleted(urls[i % urls.length]!, id)));
 
     const before = cpuTimes();
+    const serverCpuBefore = sumCpu(servers);
     const start = performance.now();
     const ids = await Promise.all(mix.map(([name, bytes, models], i) => submitJob(urls[i % urls.length]!, name, bytes, models)));
     await Promise.all(ids.map((id, i) => waitCompleted(urls[i % urls.length]!, id)));
     const seconds = (performance.now() - start) / 1000;
     const after = cpuTimes();
+    const serverCpuAfter = sumCpu(servers);
     // The completion log line follows the COMPLETED state; give it a moment before counting.
     await new Promise((r) => setTimeout(r, 500));
     for (const s of servers) if (s.exitCode() !== undefined) throw new Error(`a server process exited during the mix (code ${s.exitCode()})`);
@@ -119,6 +148,7 @@ async function runLayout(layout: Layout, redisUrl: string, mix: MixJob[], media:
       jobsPerProcess: completedBy.map((done) => ids.filter((id) => done.has(id)).length),
       reruns: resumed.filter((id) => ids.includes(id)).length,
       machineBusyCores: before && after ? round2(((after.busy - before.busy) / (after.total - before.total)) * cores) : null,
+      serverCores: serverCpuBefore !== undefined && serverCpuAfter !== undefined ? round2((serverCpuAfter - serverCpuBefore) / seconds) : null,
     };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));

@@ -98,11 +98,11 @@ function printBatch(r: BatchBench): void {
 
 function printBatchRedis(r: BatchRedisBench): void {
   console.log(`\nmix submitted at once: ${r.mix.video60sOneFace} x 60 s one-face video (face + prosody), ${r.mix.speech60s} x 60 s speech (prosody + burst), ${r.mix.photos} x photo (face)`);
-  console.log(`| ${"server processes on Redis".padEnd(30)} | ${"seconds".padStart(8)} | ${"jobs/min".padStart(8)} | ${"media-s/s".padStart(9)} | ${"jobs per process".padEnd(16)} | ${"busy cores".padStart(10)} |`);
-  console.log(`|${"-".repeat(32)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(11)}|${"-".repeat(18)}|${"-".repeat(12)}|`);
+  console.log(`| ${"server processes on Redis".padEnd(30)} | ${"seconds".padStart(8)} | ${"jobs/min".padStart(8)} | ${"media-s/s".padStart(9)} | ${"jobs per process".padEnd(16)} | ${"busy cores".padStart(10)} | ${"server cores".padStart(12)} |`);
+  console.log(`|${"-".repeat(32)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(11)}|${"-".repeat(18)}|${"-".repeat(12)}|${"-".repeat(14)}|`);
   for (const l of r.layouts) {
     const label = `${l.processes} x ${l.threadsPerProcess} thread${l.threadsPerProcess > 1 ? "s" : ""}`;
-    console.log(`| ${label.padEnd(30)} | ${l.seconds.toFixed(1).padStart(8)} | ${l.jobsPerMinute.toFixed(1).padStart(8)} | ${l.mediaSecondsPerSecond.toFixed(2).padStart(9)} | ${l.jobsPerProcess.join(" / ").padEnd(16)} | ${(l.machineBusyCores?.toFixed(2) ?? "n/a").padStart(10)} |`);
+    console.log(`| ${label.padEnd(30)} | ${l.seconds.toFixed(1).padStart(8)} | ${l.jobsPerMinute.toFixed(1).padStart(8)} | ${l.mediaSecondsPerSecond.toFixed(2).padStart(9)} | ${l.jobsPerProcess.join(" / ").padEnd(16)} | ${(l.machineBusyCores?.toFixed(2) ?? "n/a").padStart(10)} | ${(l.serverCores?.toFixed(2) ?? "n/a").padStart(12)} |`);
   }
   const reruns = r.layouts.reduce((n, l) => n + l.reruns, 0);
   if (reruns) console.log(`${reruns} job run(s) repeated after a lock expired: the numbers include that lost work`);
