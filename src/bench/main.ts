@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- language | audio | overhead | batch | encoder-batch] [--quick]`: prints a table and writes JSON to artifacts/bench/.
+ * `npm run bench [-- language | face | audio | overhead | batch | batch-redis | encoder-batch] [--quick]`: prints a table and writes JSON to artifacts/bench/.
  * Speed targets are checked here, not in timed tests, because timings depend on the machine.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -7,7 +7,8 @@ import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../package-paths.js";
 import { benchAudio, type AudioBench } from "./audio.js";
-import { benchBatch } from "./batch.js";
+import { benchBatch, type BatchBench } from "./batch.js";
+import { benchBatchRedis, type BatchRedisBench } from "./batch-redis.js";
 import { benchEncoderBatch } from "./encoder-batch.js";
 import { benchFace, type FaceBench } from "./face.js";
 import { benchLanguage } from "./language.js";
@@ -22,6 +23,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   audio: () => benchAudio({ quick }),
   overhead: () => benchOverhead({ quick }),
   batch: () => benchBatch({ quick }),
+  "batch-redis": () => benchBatchRedis({ quick, cores: availableParallelism() }),
   "encoder-batch": () => benchEncoderBatch({ quick }),
 };
 const selected = which.length ? which : Object.keys(benches);
@@ -47,6 +49,8 @@ function print(name: string, result: unknown): void {
   if (name === "audio") return printAudio(result as AudioBench);
   if (name === "overhead") return printOverhead(result as OverheadRow[]);
   if (name === "face") return printFace(result as FaceBench);
+  if (name === "batch") return printBatch(result as BatchBench);
+  if (name === "batch-redis") return printBatchRedis(result as BatchRedisBench);
   if (name !== "language") return console.log(JSON.stringify(result, null, 2));
   const r = result as Awaited<ReturnType<typeof benchLanguage>>;
   const row = (label: string, s: { p50: number; p95: number; p99: number }) =>
@@ -99,4 +103,29 @@ function printOverhead(rows: OverheadRow[]): void {
     console.log(`| ${r.model.padEnd(9)} | ${r.input.padEnd(40)} | ${r.bareMs.p50.toFixed(2).padStart(9)} | ${r.endToEndMs.p50.toFixed(2).padStart(9)} | ${`${r.ratio}x`.padStart(8)} |`);
   }
   console.log("target: end-to-end p50 within 1.5x the bare time at low load (ms)");
+}
+
+function printBatch(r: BatchBench): void {
+  const ms = (s: { p50: number; p95: number; n: number }) => `p50 ${s.p50.toFixed(0)} ms, p95 ${s.p95.toFixed(0)} ms (${s.n} jobs)`;
+  const media = (m: { seconds: number; mediaSecondsPerSecond: number }) => `${m.seconds.toFixed(1)} s: ${m.mediaSecondsPerSecond.toFixed(2)} media-seconds per second`;
+  console.log(`\n| ${"measure".padEnd(66)} | result`);
+  console.log(`|${"-".repeat(68)}|${"-".repeat(48)}`);
+  console.log(`| ${"one photo (1920x1280, three faces), face: submit to COMPLETED".padEnd(66)} | ${ms(r.photoSubmitToCompletedMs)}`);
+  console.log(`| ${"  of which the queue (submit to COMPLETED minus the job's own run)".padEnd(66)} | ${ms(r.photoQueueOverheadMs)}`);
+  console.log(`| ${"60 s speech WAV, prosody + burst".padEnd(66)} | ${media(r.speech60s)}`);
+  console.log(`| ${"60 s 640x480 one-face video, face at 3 fps + prosody".padEnd(66)} | ${media(r.video60sOneFace)}`);
+  console.log(`| ${`a mix of ${r.mix.jobs} jobs submitted at once (${r.mix.mediaSeconds} media-seconds)`.padEnd(66)} | ${r.mix.seconds.toFixed(1)} s: ${r.mix.jobsPerMinute.toFixed(1)} jobs/min, ${r.mix.mediaSecondsPerSecond.toFixed(2)} media-s/s`);
+}
+
+function printBatchRedis(r: BatchRedisBench): void {
+  console.log(`\nmix submitted at once: ${r.mix.video60sOneFace} x 60 s one-face video (face + prosody), ${r.mix.speech60s} x 60 s speech (prosody + burst), ${r.mix.photos} x photo (face)`);
+  console.log(`| ${"server processes on Redis".padEnd(30)} | ${"seconds".padStart(8)} | ${"jobs/min".padStart(8)} | ${"media-s/s".padStart(9)} | ${"jobs per process".padEnd(16)} | ${"busy cores".padStart(10)} | ${"server cores".padStart(12)} |`);
+  console.log(`|${"-".repeat(32)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(11)}|${"-".repeat(18)}|${"-".repeat(12)}|${"-".repeat(14)}|`);
+  for (const l of r.layouts) {
+    const label = `${l.processes} x ${l.threadsPerProcess} thread${l.threadsPerProcess > 1 ? "s" : ""}`;
+    console.log(`| ${label.padEnd(30)} | ${l.seconds.toFixed(1).padStart(8)} | ${l.jobsPerMinute.toFixed(1).padStart(8)} | ${l.mediaSecondsPerSecond.toFixed(2).padStart(9)} | ${l.jobsPerProcess.join(" / ").padEnd(16)} | ${(l.machineBusyCores?.toFixed(2) ?? "n/a").padStart(10)} | ${(l.serverCores?.toFixed(2) ?? "n/a").padStart(12)} |`);
+  }
+  const reruns = r.layouts.reduce((n, l) => n + l.reruns, 0);
+  if (reruns) console.log(`${reruns} job run(s) repeated after a lock expired: the numbers include that lost work`);
+  console.log(`two one-thread processes vs one: ${r.twoProcessSpeedup}x jobs/min`);
 }

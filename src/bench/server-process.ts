@@ -30,6 +30,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Run src/ through tsx even when a build exists (numbers for the code in this checkout). */
   fromSource?: boolean;
+  /** Every JSON log line, parsed (to count, for example, which process ran which job). */
+  onLog?: (entry: Record<string, unknown>) => void;
 }
 
 const START_TIMEOUT_MS = 120_000;
@@ -68,6 +70,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<ServerPro
       } catch {
         return; // not a log line
       }
+      options.onLog?.(entry as Record<string, unknown>);
       if ((entry.level ?? 0) >= 40) problems.push(line.slice(0, 500));
       if (entry.url && entry.stream && !listening) listening = { url: entry.url, stream: entry.stream };
       if (entry.msg === "models loaded" && listening) {

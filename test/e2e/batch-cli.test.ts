@@ -3,28 +3,18 @@
  * submitting a file with --wait to reading the predictions as JSON and CSV.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { packageRoot } from "../../src/package-paths.js";
 import type { RunningServer } from "../../src/server/index.js";
+import { runCli } from "../helpers/cli-process.js";
 import { startTestServer } from "../helpers/server.js";
 
 const KEY = "batch-cli-key";
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "batch", ...args], { cwd: packageRoot, env: { ...process.env, OPEN_EXPRESSION_API_KEY: KEY } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `open-expression batch <args>` with this test's API key. */
+const cli = (args: string[]) => runCli(["batch", ...args], { env: { OPEN_EXPRESSION_API_KEY: KEY } });
 
 describe("open-expression batch", { timeout: 300_000 }, () => {
   let server: RunningServer;

@@ -6,32 +6,20 @@
  * serve. Without redis-server the test skips and says why; with CI set it fails instead.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { redisMissing, startRedis, type RedisServer } from "../../src/bench/redis-server.js";
 import { CliProcess } from "../helpers/cli-process.js";
 import { espeakMissing, speech, video } from "../helpers/av.js";
 import { sample } from "../helpers/face.js";
 import { startCallbackReceiver, type CallbackReceiver } from "../helpers/callback-receiver.js";
 import { eventually } from "../helpers/server.js";
 
-const REDIS = "redis-server";
 const START_TIMEOUT_MS = 240_000;
-const redisMissing = spawnSync(REDIS, ["--version"], { stdio: "ignore" }).status === 0 ? undefined : "redis-server is not installed (apt-get install redis-server; .ci/run installs it)";
 const inCi = Boolean(process.env.CI) && process.env.CI !== "false";
-const missing = redisMissing ?? espeakMissing;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+const missing = redisMissing() ?? espeakMissing;
 
 async function state(url: string, id: string): Promise<string> {
   const res = await fetch(`${url}/v0/batch/jobs/${id}`);
@@ -40,33 +28,20 @@ async function state(url: string, id: string): Promise<string> {
 
 describe("Redis queue: two servers, the one running a job is killed", { skip: inCi ? false : missing, timeout: 900_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "oe-batch-redis-"));
-  let redis: ChildProcess | undefined;
+  let redis: RedisServer | undefined;
   let redisUrl = "";
   const servers: CliProcess[] = [];
   let receiver: CallbackReceiver;
 
   before(async () => {
     if (inCi && missing) throw new Error(`CI is set but the Redis queue test cannot run: ${missing}`);
-    const port = await freePort();
-    redis = spawn(REDIS, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
-    redisUrl = `redis://127.0.0.1:${port}`;
-    await eventually(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const s = createConnection(port, "127.0.0.1", () => {
-            s.end();
-            resolve(true);
-          }).on("error", () => resolve(false));
-        }),
-      "redis-server to listen",
-      20_000,
-      100,
-    );
+    redis = await startRedis();
+    redisUrl = redis.url;
     receiver = await startCallbackReceiver();
   });
-  after(() => {
+  after(async () => {
     for (const s of servers) s.child.kill("SIGKILL");
-    redis?.kill("SIGKILL");
+    await redis?.stop();
     receiver?.close();
     rmSync(dir, { recursive: true, force: true });
   });

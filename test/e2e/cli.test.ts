@@ -2,44 +2,24 @@
  * `open-expression measure` as a user runs it: a real CLI process against a real server.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { audioChunks } from "../../src/cli/audio-chunks.js";
 import { chunkText } from "../../src/cli/chunk.js";
 import type { StreamReply } from "../../src/client/index.js";
 import type { RunningServer } from "../../src/server/index.js";
 import { concatWav, espeakMissing, silence, speech } from "../helpers/av.js";
+import { runCli } from "../helpers/cli-process.js";
 import { startTestServer } from "../helpers/server.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const KEY = "cli-test-key";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "measure", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, OPEN_EXPRESSION_API_KEY: "", ...options.env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
-  });
-}
+/** `open-expression measure <args>`, without a key from this process's environment. */
+const cli = (args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  runCli(["measure", ...args], { stdin: options.stdin, env: { OPEN_EXPRESSION_API_KEY: "", ...options.env } });
 
 async function freePort(): Promise<number> {
   const srv = createServer();

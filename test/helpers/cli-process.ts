@@ -1,6 +1,7 @@
 /**
- * `open-expression serve` as a child process (run from the sources), with its JSON log lines
- * collected so tests can wait for "models loaded", find its URL, and count who served what.
+ * The CLI as a child process, run from the sources: `open-expression serve` with its JSON log
+ * lines collected (so tests can wait for "models loaded", find its URL, and count who served
+ * what), and `runCli` for the commands that run to an end (`measure`, `batch`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
@@ -61,11 +62,37 @@ export class CliProcess {
   }
 }
 
-
 /** The ws:// stream URL from a server's "listening" log line, once it has loaded its models. */
 export async function readyStreamUrl(cli: CliProcess, timeoutMs = 60_000): Promise<string> {
   await cli.waitFor((l) => l.msg === "models loaded", 1, timeoutMs);
   const line = cli.lines.find((l) => typeof l.stream === "string");
   if (!line) throw new Error("no listening line");
   return line.stream as string;
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `open-expression <args>` to its end, as a user's shell would. stdin gets `stdin` and is
+ * then closed (commands that read `-` must not wait for a terminal); `env` is added to this
+ * process's environment.
+ */
+export function runCli(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(packageRoot, "src/cli/main.ts"), ...args], {
+      cwd: packageRoot,
+      env: { ...process.env, ...options.env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? "");
+  });
 }
