@@ -7,7 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { languageModel } from "../models/language/index.js";
-import { closedLoop, openSocket } from "./round-trip.js";
+import { closedLoop, measureRoundTrips } from "./round-trip.js";
 import { withTwoThreadServer, type Footprint } from "./server-process.js";
 import { summarize, type Summary } from "./stats.js";
 
@@ -41,21 +41,6 @@ async function bareModel(iterations: number, repeated: boolean): Promise<Summary
   return summarize(samples);
 }
 
-async function roundTrips(url: string, granularity: string, iterations: number, warmup = 20): Promise<Summary> {
-  const ws = await openSocket(url);
-  const once = () =>
-    new Promise<number>((resolve) => {
-      const t = performance.now();
-      ws.once("message", () => resolve(performance.now() - t));
-      ws.send(frame(distinct(++counter), granularity));
-    });
-  for (let i = 0; i < warmup; i++) await once();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) samples.push(await once());
-  ws.close(1000);
-  return summarize(samples);
-}
-
 export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<LanguageBench> {
   const n = opts.quick ? 50 : 300;
   const bareModelMs = await bareModel(n, false);
@@ -64,8 +49,8 @@ export async function benchLanguage(opts: { quick?: boolean } = {}): Promise<Lan
     input: { text: SENTENCE, words: SENTENCE.split(/\s+/).length },
     bareModelMs,
     bareModelRepeatedMs,
-    sentenceEndToEndMs: await roundTrips(server.streamUrl, "sentence", n),
-    wordEndToEndMs: await roundTrips(server.streamUrl, "word", n),
+    sentenceEndToEndMs: await measureRoundTrips(server.streamUrl, () => frame(distinct(++counter), "sentence"), n, 20),
+    wordEndToEndMs: await measureRoundTrips(server.streamUrl, () => frame(distinct(++counter), "word"), n, 20),
     throughput: await closedLoop(server.streamUrl, () => frame(distinct(++counter), "sentence"), 16, 4, opts.quick ? 5 : 15),
   }));
 }

@@ -9,6 +9,7 @@ import { decodeAudio } from "../media/ffmpeg.js";
 import { burstModel } from "../models/burst/index.js";
 import { faceModel } from "../models/face/index.js";
 import { decodeRgb } from "../models/face/mediapipe/image.js";
+import { toPoints } from "../models/face/mediapipe/landmarks.js";
 import { analyzeFaces } from "../models/face/mediapipe/pipeline.js";
 import { facemeshModel } from "../models/facemesh/index.js";
 import { languageModel } from "../models/language/index.js";
@@ -32,8 +33,7 @@ export interface OverheadRow {
 async function meshOf(photo: Buffer): Promise<number[][][]> {
   const [face] = await analyzeFaces(await decodeRgb(photo), { blendshapes: false });
   if (!face) throw new Error("no face mesh found on the benchmark photo");
-  const p = face.landmarks;
-  return [Array.from({ length: p.length / 3 }, (_, i) => [p[3 * i] ?? 0, p[3 * i + 1] ?? 0, p[3 * i + 2] ?? 0])];
+  return [toPoints(face.landmarks)];
 }
 
 export async function benchOverhead(opts: { quick?: boolean } = {}): Promise<OverheadRow[]> {

@@ -12,15 +12,17 @@ export function openSocket(url: string): Promise<WebSocket> {
 
 /**
  * One frame at a time on one connection (the latency a single client sees): a warm-up of
- * `warmup` round trips, then `iterations` measured ones. Closes the socket.
+ * `warmup` round trips, then `iterations` measured ones. `frame` is the same frame every time, or
+ * makes a new one per message (e.g. distinct texts, so no cache answers). Closes the socket.
  */
-export async function measureRoundTrips(url: string, frame: string, iterations: number, warmup = 300): Promise<Summary> {
+export async function measureRoundTrips(url: string, frame: string | (() => string), iterations: number, warmup = 300): Promise<Summary> {
   const ws = await openSocket(url);
+  const next = typeof frame === "string" ? () => frame : frame;
   const once = () =>
     new Promise<number>((resolve) => {
       const t = performance.now();
       ws.once("message", () => resolve(performance.now() - t));
-      ws.send(frame);
+      ws.send(next());
     });
   for (let i = 0; i < warmup; i++) await once();
   const samples: number[] = [];

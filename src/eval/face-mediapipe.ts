@@ -23,10 +23,9 @@ import { decodeRgb, type RgbImage } from "../models/face/mediapipe/image.js";
 import { cropRegion, faceLandmarks } from "../models/face/mediapipe/landmarks.js";
 import { analyzeFaces, DEFAULT_RETRIES } from "../models/face/mediapipe/pipeline.js";
 import { run } from "../models/face/mediapipe/session.js";
-import { ferImage, FER_SIDE, loadFer } from "../training/facemesh/fer.js";
+import { loadFer } from "../training/facemesh/fer.js";
+import { CANVAS, ferOnCanvas, UPSCALE } from "./fer-canvas.js";
 
-const UPSCALE = 160;
-const CANVAS = 256;
 const SAMPLE_DIR = join(packageRoot, "node_modules/@vladmandic/face-api/demo");
 
 /** The pairs the issue names: a unit that should be higher in one FER class. */
@@ -108,13 +107,7 @@ async function fer(limit: number) {
   const majority = loadFerPlus("privatetest", data.count).majority;
   const start = performance.now();
   for (let i = 0; i < n; i++) {
-    const pad = (CANVAS - UPSCALE) / 2;
-    const png = await sharp(Buffer.from(ferImage(data, i)), { raw: { width: FER_SIDE, height: FER_SIDE, channels: 1 } })
-      .resize(UPSCALE, UPSCALE, { kernel: "cubic" })
-      .extend({ top: pad, bottom: pad, left: pad, right: pad, extendWith: "copy" })
-      .png()
-      .toBuffer();
-    const img = await decodeRgb(png);
+    const img = await ferOnCanvas(data, i);
     if ((await detectFaces(img, { retries: DEFAULT_RETRIES })).length > 0) detected++;
     const [face] = (await analyzeFaces(img)).sort((a, b) => b.detection.score - a.detection.score);
     if (!face?.blendshapes) continue;

@@ -13,7 +13,6 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import sharp from "sharp";
 import { packageRoot, weightsPath } from "../package-paths.js";
 import { expressionProbs, expressionProbsOfCrops, expressionRegion } from "../models/face/expression.js";
 import { FERPLUS_ORDER } from "../models/face/labels.js";
@@ -26,6 +25,7 @@ import { extractMeshes } from "../training/facemesh/extract.js";
 import { FER_TO_FERPLUS, loadFerPlus } from "../training/face/ferplus.js";
 import { ferImage, FER_SIDE, loadFer, trainDuplicates, type FerData } from "../training/facemesh/fer.js";
 import { argmax, metrics, type Metrics } from "../training/facemesh/metrics.js";
+import { CANVAS, ferOnCanvas, UPSCALE } from "./fer-canvas.js";
 
 interface Args {
   limit: number;
@@ -74,24 +74,13 @@ async function directProbs(data: FerData, n: number): Promise<{ probs: Float32Ar
   return { probs, msPerImage: (performance.now() - start) / n };
 }
 
-/** Side the 48 px crop is upscaled to, and the canvas it is centred on (face ~ 60% of the frame). */
-const UPSCALE = 160;
-const CANVAS = 256;
-
 async function detectorPath(data: FerData, n: number) {
   const truth: number[] = [];
   const levelled: number[] = [];
   const unlevelled: number[] = [];
   const start = performance.now();
   for (let i = 0; i < n; i++) {
-    const pad = (CANVAS - UPSCALE) / 2;
-    const { data: rgb } = await sharp(Buffer.from(ferImage(data, i)), { raw: { width: FER_SIDE, height: FER_SIDE, channels: 1 } })
-      .resize(UPSCALE, UPSCALE, { kernel: "cubic" })
-      .extend({ top: pad, bottom: pad, left: pad, right: pad, extendWith: "copy" })
-      .toColourspace("srgb")
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const image = { width: CANVAS, height: CANVAS, data: new Uint8Array(rgb) };
+    const image = await ferOnCanvas(data, i);
     const faces = await detectFaces(image, { retries: DEFAULT_RETRIES });
     const best = faces.sort((a, b) => b.score - a.score)[0];
     if (!best) continue;

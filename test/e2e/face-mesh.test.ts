@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { FacemeshPrediction } from "../../src/protocol/index.js";
 import { decodeRgb } from "../../src/models/face/mediapipe/image.js";
+import { toPoints } from "../../src/models/face/mediapipe/landmarks.js";
 import { analyzeFaces } from "../../src/models/face/mediapipe/pipeline.js";
 import { meshFeatures } from "../../src/models/facemesh/features.js";
 import type { RunningServer } from "../../src/server/index.js";
@@ -21,7 +22,7 @@ before(async () => {
   server = await startTestServer();
   conn = await Conn.open(`${server.streamUrl}?api_key=k`);
   const faces = await analyzeFaces(await decodeRgb(sample(4)), { blendshapes: false });
-  meshes = faces.map((f) => Array.from({ length: f.landmarks.length / 3 }, (_, i) => [f.landmarks[3 * i] ?? 0, f.landmarks[3 * i + 1] ?? 0, f.landmarks[3 * i + 2] ?? 0]));
+  meshes = faces.map((f) => toPoints(f.landmarks));
 });
 after(async () => {
   conn.close();

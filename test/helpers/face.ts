@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { packageRoot } from "../../src/package-paths.js";
-import { ferImage, loadFer, FER_SIDE } from "../../src/training/facemesh/fer.js";
+import { ferImage, loadFer, FER_SIDE, type FerData } from "../../src/training/facemesh/fer.js";
 
 export { Conn, type Reply } from "./conn.js";
 
@@ -29,9 +29,12 @@ export function flatPng(w = 320, h = 240): Promise<Buffer> {
   return sharp({ create: { width: w, height: h, channels: 3, background: { r: 90, g: 140, b: 200 } } }).png().toBuffer();
 }
 
+let privateTest: FerData | undefined;
+
 /** One FER2013 test row as a PNG, upscaled so the detector's 256 px input sees a real face. */
 export async function ferPng(index: number, side = 192): Promise<Buffer> {
-  const data = loadFer("privatetest");
+  // Read the 8 MB split once per test file, not once per crop.
+  const data = (privateTest ??= loadFer("privatetest"));
   const grey = Buffer.from(ferImage(data, index));
   return sharp(grey, { raw: { width: FER_SIDE, height: FER_SIDE, channels: 1 } }).resize(side, side, { kernel: "cubic" }).png().toBuffer();
 }

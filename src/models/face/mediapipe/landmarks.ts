@@ -48,3 +48,7 @@ export async function faceLandmarks(img: RgbImage, region: RotatedSquare): Promi
   return { points, presence: 1 / (1 + Math.exp(-presenceLogit)), region };
 }
 
+/** Landmarks (x, y, z triples in one array) as the facemesh payload's list of [x, y, z] points. */
+export function toPoints(points: Float32Array): number[][] {
+  return Array.from({ length: points.length / 3 }, (_, i) => [points[3 * i] ?? 0, points[3 * i + 1] ?? 0, points[3 * i + 2] ?? 0]);
+}
