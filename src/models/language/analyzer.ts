@@ -7,7 +7,7 @@
 import { loadLanguageClassifier, defaultLanguageDir, type LanguageClassifier } from "./classifier.js";
 import { coalescing } from "./encoder/coalesce.js";
 import { EMBEDDING_DIM, loadSentenceEncoder, type SentenceEncoder } from "./encoder/encoder.js";
-import { loadEncoderHead, type EncoderHead, type HeadScores } from "./head.js";
+import { loadEncoderHead, type EncoderHead, type HeadLabels, type HeadScores } from "./head.js";
 
 export interface ScoringUnit {
   /** What the sentence encoder reads (a sentence, or the sentence around a word). */
@@ -16,11 +16,7 @@ export interface ScoringUnit {
   sparseText: string;
 }
 
-export interface LanguageAnalyzer {
-  readonly labels: readonly string[];
-  readonly thresholds: Float32Array;
-  readonly toxicityLabels: readonly string[];
-  readonly toxicityThresholds: Float32Array;
+export interface LanguageAnalyzer extends HeadLabels {
   analyze(units: readonly ScoringUnit[]): Promise<HeadScores[]>;
   /** Scores with an embedding computed elsewhere (the evaluation reads cached corpus embeddings). */
   scoreEmbedded(embeddings: Float32Array, row: number, sparseText: string): HeadScores;

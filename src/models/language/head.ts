@@ -40,12 +40,16 @@ export interface HeadScores {
   toxicity: Float64Array;
 }
 
-export interface EncoderHead {
+/** The output names and decision thresholds the head carries, and the analyzer passes on. */
+export interface HeadLabels {
   /** Output dimension names (Hume's where the construct is the same), in sourceLabels order. */
   readonly labels: readonly string[];
   readonly thresholds: Float32Array;
   readonly toxicityLabels: readonly string[];
   readonly toxicityThresholds: Float32Array;
+}
+
+export interface EncoderHead extends HeadLabels {
   /**
    * Scores one embedding (row `row` of a row-major batch) fused with the TF-IDF logits. The
    * batch is treated as immutable: scoring the same array and row again reuses the forward pass.
