@@ -1,38 +1,33 @@
 /**
- * The prosody models under recording conditions, on held-out actors: for each of the six
- * speaker-independent RAVDESS folds, the feature classifier (the shipped settings: L2 0.1, carried
- * over from the previous feature version and not re-tuned on these features) and, when they have been trained (`net/train.py cv`), the sequence CNN trained on
- * the same five folds (artifacts/prosody-net/fold<k>.onnx; hyper-parameters fixed a priori; not
- * served) and the even average of both, are scored on the held-out clips under each condition,
- * through the serving featuriser:
+ * The prosody classifier under recording conditions, on held-out actors: for each of the six
+ * speaker-independent RAVDESS folds, the classifier trained with the shipped settings on the other
+ * five folds (their clean clips plus, as shipped, their augmented copies) scores the held-out
+ * clips under each condition, through the serving featuriser:
  *   - gain: every clip is first brought to a reference speech level of -26 dBFS (RAVDESS actors
  *     were recorded anywhere from about -14 to -56 dBFS), then scaled by -30, -20, -10, 0, +6 dB and
  *     rounded to 16-bit PCM, as a microphone would deliver it (samples beyond full scale clip);
- *   - colouring: 200 Hz high-pass and 4 kHz low-pass together ("mic").
+ *   - colouring: 200 Hz high-pass and 4 kHz low-pass together ("mic"), and each alone.
  * Segment boundaries are the energy trim of the clean clip in every condition, so this measures
- * the models; the VAD's own behaviour at low level is covered by test/prosody-gain.test.ts.
- *   npm run eval -- prosody --conditions
+ * the model; the VAD's own behaviour at low level is covered by test/e2e/prosody-gain.test.ts.
+ * The condition vectors are cached (artifacts/cache/), so comparing models costs only training.
+ *   npm run eval -- prosody --conditions [--copies N]
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { packageRoot } from "../package-paths.js";
-import { predictProba } from "../audio-analysis/features/index.js";
-import { PROSODY_FEATURE_VERSION, prosodyFrames, segmentVector, sequenceInput } from "../models/prosody/features.js";
-import { SequenceNet } from "../models/prosody/net.js";
-import { colour, MIC_COLOURING, withGain } from "../training/prosody/conditions.js";
+import { predictProba, speechLevelDb } from "../audio-analysis/features/index.js";
+import { VOICE_FEATURE_VERSION, voiceFeatures } from "../audio-analysis/features/voice.js";
+import { colour, MIC_COLOURING, withGain, type Colouring } from "../training/prosody/conditions.js";
 import { argmax, unweightedRecall } from "../training/prosody/cv.js";
 import { loadClip, trimRegion } from "../training/prosody/data.js";
-import { loadRavdess, RAVDESS_EMOTIONS } from "../training/prosody/dataset.js";
+import { RAVDESS_EMOTIONS } from "../training/prosody/dataset.js";
 import { trainClassifier } from "../training/prosody/mlp.js";
-import { log, PROSODY_SETTINGS } from "../training/prosody/train.js";
-import { speechLevelDb } from "../audio-analysis/features/index.js";
+import { loadProsodySet, log, PROSODY_SETTINGS, PROSODY_COPIES } from "../training/prosody/train.js";
 import { writeEval } from "./prosody.js";
 
 const REFERENCE_DBFS = -26;
-/** Share of the net in the ensemble column, fixed at an even split before evaluation. */
-const NET_SHARE = 0.5;
-const netFile = (fold: number) => join(packageRoot, "artifacts", "prosody-net", `fold${fold}.onnx`);
 const GAINS = [-30, -20, -10, 0, 6];
+const gainName = (g: number) => `${g > 0 ? "+" : ""}${g} dB`;
 
 /** 16-bit PCM rounding with clipping; counts clipped samples into `clipped`. */
 function pcm16(x: Float32Array, clipped: { n: number }): Float32Array {
@@ -42,63 +37,70 @@ function pcm16(x: Float32Array, clipped: { n: number }): Float32Array {
   });
 }
 
-export async function evalProsodyConditions(): Promise<void> {
-  const d = await loadRavdess(log);
-  const labels = [...RAVDESS_EMOTIONS], K = labels.length;
+const COLOURINGS: Record<string, Colouring> = {
+  "mic (hp 200 Hz + lp 4 kHz)": MIC_COLOURING,
+  "hp 200 Hz": { highPassHz: MIC_COLOURING.highPassHz! },
+  "lp 4 kHz": { lowPassHz: MIC_COLOURING.lowPassHz! },
+};
+
+export async function evalProsodyConditions(argv: string[] = []): Promise<void> {
+  const at = argv.indexOf("--copies");
+  const copies = at >= 0 ? Number(argv[at + 1]) : PROSODY_COPIES;
+  const set = await loadProsodySet(log, copies);
+  const d = { X: set.X.slice(0, set.clips), y: set.y.slice(0, set.clips), fold: set.fold.slice(0, set.clips), paths: set.paths.slice(0, set.clips) };
+  const labels = [...RAVDESS_EMOTIONS];
   const conditions: Record<string, (s: Float32Array, clipped: { n: number }) => Float32Array> = {};
-  for (const g of GAINS) conditions[`${g > 0 ? "+" : ""}${g} dB`] = (s, c) => pcm16(withGain(s, g), c);
-  conditions["mic (hp 200 Hz + lp 4 kHz)"] = (s, c) => pcm16(colour(s, MIC_COLOURING), c);
-  const folds = [...new Set(d.fold)].sort((a, b) => a - b);
-  const withNet = folds.every((f) => existsSync(netFile(f)));
-  if (!withNet) log("fold nets missing (src/training/prosody/net/train.py cv): scoring the feature classifier only");
-  const models = withNet ? (["features", "net", "ensemble"] as const) : (["features"] as const);
-  const conf = Object.fromEntries(Object.keys(conditions).map((c) => [c, Object.fromEntries(models.map((m) => [m, labels.map(() => labels.map(() => 0))]))]));
-  const clipped = Object.fromEntries(Object.keys(conditions).map((c) => [c, { n: 0 }]));
-  const foldUa: Record<string, number[]> = Object.fromEntries(models.map((m) => [m, [] as number[]]));
-  for (const f of folds) {
-    const net = withNet ? await SequenceNet.load(netFile(f)) : undefined;
-    const tr = d.X.map((_, i) => i).filter((i) => d.fold[i] !== f);
-    const w = trainClassifier(tr.map((i) => d.X[i]!), tr.map((i) => d.y[i]!), labels, PROSODY_SETTINGS, PROSODY_FEATURE_VERSION);
-    const foldConf = Object.fromEntries(models.map((m) => [m, labels.map(() => labels.map(() => 0))]));
-    for (const i of d.X.map((_, i) => i).filter((i) => d.fold[i] === f)) {
-      const raw = await loadClip("ravdess", d.paths[i]!);
-      const t = trimRegion(raw);
-      const ref = withGain(raw, REFERENCE_DBFS - speechLevelDb(raw.subarray(Math.round(t.begin * 16_000), Math.round(t.end * 16_000))));
-      for (const [name, apply] of Object.entries(conditions)) {
-        const frames = prosodyFrames(apply(ref, clipped[name]!), t.begin, t.end);
-        const p = predictProba(w, segmentVector(frames));
-        // Without the fold nets only the feature classifier is scored (the net columns stay empty).
-        const q = net ? await net.proba(sequenceInput(frames)) : p;
-        const e = p.map((x, k) => (1 - NET_SHARE) * x + NET_SHARE * q[k]!);
-        const probs: Record<string, Float64Array> = { features: p, net: q, ensemble: e };
-        for (const m of models) {
-          const k = argmax(probs[m]!, K);
-          conf[name]![m]![d.y[i]!]![k]!++;
-          if (name === "0 dB") foldConf[m]![d.y[i]!]![k]!++;
-        }
-      }
+  for (const g of GAINS) conditions[gainName(g)] = (s, c) => pcm16(withGain(s, g), c);
+  for (const [name, c] of Object.entries(COLOURINGS)) conditions[name] = (s, cl) => pcm16(colour(s, c), cl);
+  const names = Object.keys(conditions);
+
+  const cacheFile = join(packageRoot, "artifacts", "cache", `ravdess-prosody-conditions-v${VOICE_FEATURE_VERSION}.json`);
+  const cache = (existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, "utf8")) : { vectors: {}, clipped: {} }) as
+    { vectors: Record<string, number[]>; clipped: Record<string, number> };
+  let added = 0;
+  for (const path of d.paths) {
+    if (names.every((c) => cache.vectors[`${path}@${c}`])) continue;
+    const raw = await loadClip("ravdess", path);
+    const t = trimRegion(raw);
+    const ref = withGain(raw, REFERENCE_DBFS - speechLevelDb(raw.subarray(Math.round(t.begin * 16_000), Math.round(t.end * 16_000))));
+    for (const c of names) {
+      const clipped = { n: 0 };
+      cache.vectors[`${path}@${c}`] = Array.from(voiceFeatures(conditions[c]!(ref, clipped), t.begin, t.end));
+      cache.clipped[c] = (cache.clipped[c] ?? 0) + clipped.n;
     }
-    for (const m of models) foldUa[m]!.push(unweightedRecall(foldConf[m]!).ua);
-    log(`fold ${f}: clean UA ${models.map((m) => `${m} ${(100 * foldUa[m]!.at(-1)!).toFixed(1)}%`).join(", ")}`);
+    if (++added % 100 === 0) log(`conditions: ${added} clips`);
+  }
+  if (added) { mkdirSync(dirname(cacheFile), { recursive: true }); writeFileSync(cacheFile, JSON.stringify(cache)); }
+
+  const conf = Object.fromEntries(names.map((c) => [c, labels.map(() => labels.map(() => 0))]));
+  const foldUa: Record<string, number[]> = Object.fromEntries(names.map((c) => [c, [] as number[]]));
+  const folds = [...new Set(d.fold)].sort((a, b) => a - b);
+  for (const f of folds) {
+    const { X, y, fold } = set;
+    const tr = X.map((_, i) => i).filter((i) => Math.abs(fold[i]!) !== f);
+    const w = trainClassifier(tr.map((i) => X[i]!), tr.map((i) => y[i]!), labels, PROSODY_SETTINGS, VOICE_FEATURE_VERSION);
+    for (const c of names) {
+      const fc = labels.map(() => labels.map(() => 0));
+      d.paths.forEach((p, i) => {
+        if (d.fold[i] !== f) return;
+        const k = argmax(predictProba(w, Float64Array.from(cache.vectors[`${p}@${c}`]!)));
+        fc[d.y[i]!]![k]!++;
+        conf[c]![d.y[i]!]![k]!++;
+      });
+      foldUa[c]!.push(unweightedRecall(fc).ua);
+    }
+    log(`fold ${f}: ${names.map((c) => `${c} ${(100 * foldUa[c]!.at(-1)!).toFixed(1)}%`).join(", ")}`);
   }
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`UA per fold (0 dB): ${models.map((m) => `${m}: ${foldUa[m]!.map(pct).join(" ")}, mean ${pct(foldUa[m]!.reduce((a, b) => a + b, 0) / foldUa[m]!.length)}`).join("\n                    ")}`);
-  console.log(`pooled UA by condition (${models.join(" / ")}):`);
-  const table: Record<string, Record<string, number>> = {};
-  for (const c of Object.keys(conditions)) {
-    table[c] = Object.fromEntries(models.map((m) => [m, unweightedRecall(conf[c]![m]!).ua]));
-    console.log(`  ${c.padEnd(28)} ${models.map((m) => pct(table[c]![m]!).padStart(6)).join("  ")}${clipped[c]!.n ? `  (${clipped[c]!.n} samples clipped)` : ""}`);
+  console.log(`training: clean clips${copies ? ` + ${copies} augmented copies each` : ""}`);
+  console.log("pooled UA by condition (mean of folds in brackets):");
+  const table: Record<string, number> = {};
+  for (const c of names) {
+    table[c] = unweightedRecall(conf[c]!).ua;
+    const n = cache.clipped[c] ?? 0;
+    console.log(`  ${c.padEnd(28)} ${pct(table[c]!).padStart(6)}  (${pct(foldUa[c]!.reduce((a, b) => a + b, 0) / folds.length)})${n ? `  (${n} samples clipped)` : ""}`);
   }
-  for (const m of models) {
-    const gainUas = GAINS.map((g) => table[`${g > 0 ? "+" : ""}${g} dB`]![m]!);
-    const all = Object.values(table).map((r) => r[m]!);
-    console.log(`spread (max - min) ${m}: gains ${pct(Math.max(...gainUas) - Math.min(...gainUas))}, gains + colourings ${pct(Math.max(...all) - Math.min(...all))}`);
-  }
-  // Per-class detail for the last column: the ensemble when the nets are there, else the features.
-  const shown = models[models.length - 1]!;
-  const { recall } = unweightedRecall(conf["0 dB"]![shown]!);
-  console.log(`${shown} recall per class (0 dB, pooled): ${labels.map((l, k) => `${l} ${pct(recall[k]!)}`).join("  ")}`);
-  console.log(`${shown} confusion (0 dB; rows true, cols predicted; order ${labels.join(", ")}):`);
-  conf["0 dB"]![shown]!.forEach((row, k) => console.log(`  ${labels[k]!.padEnd(10)} ${row.map((c) => String(c).padStart(4)).join("")}`));
-  writeEval("prosody-conditions", { dataset: "RAVDESS speech (EmoBox 6 folds)", referenceDbfs: REFERENCE_DBFS, netShare: NET_SHARE, settings: PROSODY_SETTINGS, foldUa, table, confusion: conf, clipped: Object.fromEntries(Object.entries(clipped).map(([k, v]) => [k, v.n])) });
+  const gainUas = GAINS.map((g) => table[gainName(g)]!), all = Object.values(table);
+  console.log(`spread (max - min): gains ${pct(Math.max(...gainUas) - Math.min(...gainUas))}, gains + colourings ${pct(Math.max(...all) - Math.min(...all))}`);
+  writeEval("prosody-conditions", { dataset: "RAVDESS speech (EmoBox 6 folds)", referenceDbfs: REFERENCE_DBFS, settings: PROSODY_SETTINGS, copies, foldUa, table, confusion: conf, clipped: cache.clipped });
 }

@@ -12,11 +12,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../package-paths.js";
-import { PROSODY_FEATURE_VERSION } from "../models/prosody/features.js";
+import { VOICE_FEATURE_VERSION } from "../audio-analysis/features/voice.js";
 import { crossValidate, unweightedRecall, type CvReport } from "../training/prosody/cv.js";
-import { loadRavdess, RAVDESS_EMOTIONS } from "../training/prosody/dataset.js";
+import { RAVDESS_EMOTIONS } from "../training/prosody/dataset.js";
 import { nestedCrossValidate } from "../training/prosody/select.js";
-import { log, PROSODY_SETTINGS, settingsFromArgs } from "../training/prosody/train.js";
+import { loadProsodySet, log, PROSODY_SETTINGS, settingsFromArgs } from "../training/prosody/train.js";
 
 const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
 
@@ -40,22 +40,22 @@ export function writeEval(name: string, body: unknown): void {
 }
 
 export async function evalProsody(argv: string[]): Promise<void> {
-  if (argv.includes("--conditions")) return (await import("./prosody-conditions.js")).evalProsodyConditions();
+  if (argv.includes("--conditions")) return (await import("./prosody-conditions.js")).evalProsodyConditions(argv);
   if (argv.includes("--cross")) return (await import("./prosody-cross.js")).evalProsodyCross();
   const nested = argv.includes("--nested");
   const s = settingsFromArgs(argv.filter((a) => a !== "--nested"), PROSODY_SETTINGS);
-  const d = await loadRavdess(log);
+  const d = await loadProsodySet(log);
   const t = performance.now();
   const labels = [...RAVDESS_EMOTIONS];
   if (nested) {
-    const r = nestedCrossValidate(d.X, d.y, d.fold, labels, s, PROSODY_FEATURE_VERSION, log);
+    const r = nestedCrossValidate(d.X, d.y, d.fold, labels, s, VOICE_FEATURE_VERSION, log);
     const { recall } = unweightedRecall(r.confusion);
     printReport({ ...r, recall: Object.fromEntries(labels.map((l, k) => [l, recall[k]!])) }, labels, "nested UA");
-    writeEval("prosody-nested", { dataset: "RAVDESS speech (EmoBox 6 folds)", protocol: "nested: L2 chosen per outer fold by inner leave-one-fold-out", settings: s, featureVersion: PROSODY_FEATURE_VERSION, labels, ...r, seconds: (performance.now() - t) / 1000 });
+    writeEval("prosody-nested", { dataset: "RAVDESS speech (EmoBox 6 folds)", augmentedCopies: d.copies, protocol: "nested: L2 chosen per outer fold by inner leave-one-fold-out", settings: s, featureVersion: VOICE_FEATURE_VERSION, labels, ...r, seconds: (performance.now() - t) / 1000 });
     return;
   }
-  const r = crossValidate(d.X, d.y, d.fold, labels, s, PROSODY_FEATURE_VERSION, log);
+  const r = crossValidate(d.X, d.y, d.fold, labels, s, VOICE_FEATURE_VERSION, log);
   printReport(r, RAVDESS_EMOTIONS, "UA");
   const { oof: _oof, ...rest } = r;
-  writeEval("prosody", { dataset: "RAVDESS speech (EmoBox 6 folds)", settings: s, featureVersion: PROSODY_FEATURE_VERSION, labels: RAVDESS_EMOTIONS, ...rest, seconds: (performance.now() - t) / 1000 });
+  writeEval("prosody", { dataset: "RAVDESS speech (EmoBox 6 folds)", augmentedCopies: d.copies, settings: s, featureVersion: VOICE_FEATURE_VERSION, labels: RAVDESS_EMOTIONS, ...rest, seconds: (performance.now() - t) / 1000 });
 }

@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import ort from "onnxruntime-node";
 import { AUDIO_SAMPLE_RATE, roundTime, type TimeSpan } from "../../primitives.js";
+import { raiseQuiet } from "../features/level.js";
 
 export const VAD_SAMPLE_RATE = AUDIO_SAMPLE_RATE;
 /** Silero v5 at 16 kHz takes 512 new samples a call, preceded by the previous call's last 64. */
@@ -106,18 +107,7 @@ const VAD_MAX_GAIN_DB = 50;
  * non-speech (white, pink and hum at -85 to -45 dBFS were checked); digital silence is untouched.
  */
 export function levelForVad(samples: Float32Array): Float32Array {
-  const block = 160, blocks = Math.floor(samples.length / block);
-  const db: number[] = [];
-  for (let b = 0; b < blocks; b++) {
-    let e = 0;
-    for (let i = b * block; i < (b + 1) * block; i++) e += samples[i]! * samples[i]!;
-    db.push(e > 0 ? 10 * Math.log10(e / block) : -Infinity);
-  }
-  db.sort((x, y) => x - y);
-  const level = db[Math.floor(0.95 * (db.length - 1))] ?? -Infinity;
-  if (!Number.isFinite(level) || level >= VAD_LEVEL_DB) return samples;
-  const g = 10 ** (Math.min(VAD_MAX_GAIN_DB, VAD_LEVEL_DB - level) / 20);
-  return samples.map((x) => x * g);
+  return raiseQuiet(samples, VAD_LEVEL_DB, VAD_MAX_GAIN_DB);
 }
 
 /** Speech regions of 16 kHz mono audio, in seconds from samples[0] plus `offsetSec`. */

@@ -12,8 +12,8 @@
 import type { TimedPrediction } from "../../protocol/shapes.js";
 import { weightsPath } from "../../package-paths.js";
 import {
-  asWindow, energyRegions, FEATURE_VERSION, featurise, frameEnergies, loadClassifier, predictProba, roundScore, roundTime,
-  piecesInNewAudio, type ClassifierWeights, type TimeSpan,
+  asWindow, energyRegions, frameEnergies, loadClassifier, predictProba, raiseQuiet, roundScore, roundTime,
+  piecesInNewAudio, VOICE_FEATURE_VERSION, voiceFeatures, type ClassifierWeights, type TimeSpan,
 } from "../../audio-analysis/features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
 import { burst } from "./descriptor.js";
@@ -22,6 +22,13 @@ import { BURST_CALL_TYPES, BURST_EMOTIONS, CALL_TO_EMOTION } from "./labels.js";
 /** Minimum top call-type probability to report a burst (chosen on out-of-fold results). */
 export const MIN_CALL_PROB = 0.4;
 export const MIN_SEC = 0.15;
+/**
+ * Noise floor added under every candidate before its features (voice.ts), in dB below the
+ * candidate's level: bursts are short sounds between silences, and without it the features of
+ * those silences read the recording's own floor (a quiet phone, or the 16-bit rounding noise of
+ * a quiet recording), which moved a cough's scores by 0.3 between two gains 30 dB apart.
+ */
+export const BURST_FLOOR_DB = 40;
 const MAX_SEC = 5;
 const SHORT_SPEECH_SEC = 1;
 
@@ -33,7 +40,9 @@ function overlap(a: TimeSpan, b: TimeSpan): number {
 
 /** Candidate regions in stream time (before restricting to the new audio). */
 export function burstCandidates(samples: Float32Array, startSec: number, speech: readonly TimeSpan[]): TimeSpan[] {
-  const energy = energyRegions(frameEnergies(samples), { maxGap: 0.15, minDur: MIN_SEC })
+  // A quiet window is raised first, so the -55 dBFS floor acts relative to the loudest sounds in it
+  // and a burst recorded at low microphone gain is still a candidate.
+  const energy = energyRegions(frameEnergies(raiseQuiet(samples)), { maxGap: 0.15, minDur: MIN_SEC })
     .map((r) => ({ begin: r.begin + startSec, end: r.end + startSec }));
   const out: TimeSpan[] = [];
   for (const r of energy) {
@@ -62,7 +71,7 @@ export function acceptsBurst(p: ArrayLike<number>, minProb = MIN_CALL_PROB): boo
 /** Call-type probabilities (renormalised without "none") and the raw "none"-aware decision. */
 export function classifyBurst(samples: Float32Array, begin: number, end: number): { calls: number[]; accepted: boolean } {
   if (!weights) throw new Error("burst model used before load()");
-  const p = predictProba(weights, featurise(samples, begin, end).vector);
+  const p = predictProba(weights, voiceFeatures(samples, begin, end, BURST_FLOOR_DB));
   const K = BURST_CALL_TYPES.length;
   const none = p[K] ?? 0;
   const calls = Array.from(p.subarray(0, K), (x) => x / Math.max(1e-12, 1 - none));
@@ -80,7 +89,7 @@ export function emotionsFromCalls(calls: readonly number[]): { name: string; sco
 export const burstModel: Model<typeof burst> = {
   descriptor: burst,
   async load() {
-    weights ??= loadClassifier(weightsPath("burst", "classifier.json"), FEATURE_VERSION);
+    weights ??= loadClassifier(weightsPath("burst", "classifier.json"), VOICE_FEATURE_VERSION);
   },
   async predict(input: ModelInput): Promise<ModelResult<TimedPrediction>> {
     const w = asWindow(input, "burst");

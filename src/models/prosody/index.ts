@@ -11,7 +11,7 @@ import {
   piecesInNewAudio, type ClassifierWeights,
 } from "../../audio-analysis/features/index.js";
 import type { Model, ModelInput, ModelResult } from "../model.js";
-import { PROSODY_FEATURE_VERSION, prosodyFeatures } from "./features.js";
+import { VOICE_FEATURE_VERSION, voiceFeatures } from "../../audio-analysis/features/voice.js";
 import { prosody } from "./descriptor.js";
 import { PROSODY_LABELS, PROSODY_NAME } from "./labels.js";
 
@@ -22,7 +22,7 @@ let weights: ClassifierWeights | undefined;
 
 export function scoreProsody(samples: Float32Array, begin: number, end: number): { name: string; score: number }[] {
   if (!weights) throw new Error("prosody model used before load()");
-  const p = predictProba(weights, prosodyFeatures(samples, begin, end));
+  const p = predictProba(weights, voiceFeatures(samples, begin, end));
   const byName = new Map(weights.labels.map((l, k) => [PROSODY_NAME[l] ?? l, p[k] ?? 0]));
   return PROSODY_LABELS.map((name) => ({ name, score: roundScore(byName.get(name) ?? 0) }));
 }
@@ -30,7 +30,7 @@ export function scoreProsody(samples: Float32Array, begin: number, end: number):
 export const prosodyModel: Model<typeof prosody> = {
   descriptor: prosody,
   async load() {
-    weights ??= loadClassifier(weightsPath("prosody", "classifier.json"), PROSODY_FEATURE_VERSION);
+    weights ??= loadClassifier(weightsPath("prosody", "classifier.json"), VOICE_FEATURE_VERSION);
   },
   async predict(input: ModelInput): Promise<ModelResult<TimedPrediction>> {
     const w = asWindow(input, "prosody");

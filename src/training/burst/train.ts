@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { packageRoot, weightsPath } from "../../package-paths.js";
-import { FEATURE_VERSION } from "../../audio-analysis/features/index.js";
+import { VOICE_FEATURE_VERSION } from "../../audio-analysis/features/index.js";
 import { trainClassifier, type MlpSettings } from "../prosody/mlp.js";
 import { log, settingsFromArgs } from "../prosody/train.js";
 import { BURST_CLASSES, loadBurstSet } from "./dataset.js";
@@ -19,7 +19,7 @@ export async function trainBurst(argv: string[]): Promise<void> {
   const s = settingsFromArgs(argv, BURST_SETTINGS);
   const d = await loadBurstSet(log);
   log(`training on ${d.X.length} items, ${JSON.stringify(s)}`);
-  const w = trainClassifier(d.X, d.y, BURST_CLASSES, s, FEATURE_VERSION);
+  const w = trainClassifier(d.X, d.y, BURST_CLASSES, s, VOICE_FEATURE_VERSION);
   w.meta = { data: "Deeply Nonverbal Vocalization sample (727 clips) + none: RAVDESS speech crops and synthetic noise", settings: s };
   const file = weightsPath("burst", "classifier.json");
   mkdirSync(dirname(file), { recursive: true });

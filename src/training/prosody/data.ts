@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { decodeAudio } from "../../media/ffmpeg.js";
 import { packageRoot } from "../../package-paths.js";
-import { energyRegions, FEATURE_VERSION, featurise, frameEnergies } from "../../audio-analysis/features/index.js";
+import { energyRegions, frameEnergies, VOICE_FEATURE_VERSION, voiceFeatures } from "../../audio-analysis/features/index.js";
 
 export function datasetsRoot(): string {
   return process.env.OPEN_EXPRESSION_DATASETS ?? join(packageRoot, "..", "shared", "datasets");
@@ -39,9 +39,12 @@ export async function loadClip(dataset: string, path: string): Promise<Float32Ar
   return (await decodeAudio(readFileSync(join(datasetsRoot(), dataset, path)), { sampleRate: 16_000 })).samples;
 }
 
-/** Segment vectors for `paths` from the shared featuriser, trimmed, cached. */
-export function clipVectors(dataset: string, paths: string[], log: (...a: unknown[]) => void): Promise<Float64Array[]> {
-  return clipVectorsWith(dataset, paths, `features-v${FEATURE_VERSION}`, (s, b, e) => featurise(s, b, e).vector, log);
+/** Cache tag of the voice segment vector (voice.ts) both voice models read, with its noise floor. */
+export const voiceCacheTag = (floorDb?: number) => `voice-v${VOICE_FEATURE_VERSION}${floorDb === undefined ? "" : `-floor${floorDb}`}`;
+
+/** Voice segment vectors (level-normalised, as served) for `paths`, trimmed, cached. */
+export function clipVectors(dataset: string, paths: string[], log: (...a: unknown[]) => void, floorDb?: number): Promise<Float64Array[]> {
+  return clipVectorsWith(dataset, paths, voiceCacheTag(floorDb), (s, b, e) => voiceFeatures(s, b, e, floorDb), log);
 }
 
 /**

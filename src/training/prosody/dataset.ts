@@ -1,6 +1,5 @@
 /** RAVDESS as vectors, labels and speaker-independent folds. */
-import { PROSODY_FEATURE_VERSION, prosodyFeatures } from "../../models/prosody/features.js";
-import { clipVectorsWith, readManifest } from "./data.js";
+import { clipVectors, readManifest } from "./data.js";
 
 /** RAVDESS emotion names in output-index order. */
 export const RAVDESS_EMOTIONS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"] as const;
@@ -15,7 +14,7 @@ export interface LabelledSet {
 export async function loadRavdess(log: (...a: unknown[]) => void): Promise<LabelledSet> {
   const rows = readManifest("ravdess");
   const paths = rows.map((r) => r.path ?? "");
-  const X = await clipVectorsWith("ravdess", paths, `prosody-features-v${PROSODY_FEATURE_VERSION}`, prosodyFeatures, log);
+  const X = await clipVectors("ravdess", paths, log);
   const y = rows.map((r) => RAVDESS_EMOTIONS.indexOf(r.emotion as (typeof RAVDESS_EMOTIONS)[number]));
   if (y.some((k) => k < 0)) throw new Error("unknown emotion in ravdess manifest");
   return { X, y, fold: rows.map((r) => Number(r.fold)), paths };

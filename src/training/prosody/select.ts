@@ -7,7 +7,7 @@ import { crossValidate } from "./cv.js";
 import type { MlpSettings } from "./mlp.js";
 
 /** The L2 values tried; the shipped value is whichever wins on all six folds. */
-export const L2_GRID = [0.01, 0.03, 0.1, 0.3] as const;
+export const L2_GRID = [0.003, 0.01, 0.03, 0.1] as const;
 
 export interface Selection {
   l2: number;
@@ -34,15 +34,18 @@ export function nestedCrossValidate(
   X: Float64Array[], y: number[], fold: number[], labels: string[], base: MlpSettings, featureVersion: number,
   log: (...a: unknown[]) => void, grid: readonly number[] = L2_GRID,
 ): { folds: { fold: number; l2: number; ua: number }[]; meanUa: number; confusion: number[][] } {
-  const outer = [...new Set(fold)].sort((a, b) => a - b);
+  // Rows with a negative fold are training-only copies (augmented.ts): never an outer test fold.
+  const outer = [...new Set(fold.filter((g) => g > 0))].sort((a, b) => a - b);
   const confusion = labels.map(() => labels.map(() => 0));
   const folds: { fold: number; l2: number; ua: number }[] = [];
   for (const f of outer) {
-    const inner = X.map((_, i) => i).filter((i) => fold[i] !== f);
+    // The outer fold's clips and their copies are out of the inner selection entirely.
+    const inner = X.map((_, i) => i).filter((i) => Math.abs(fold[i]!) !== f);
     const sel = selectL2(inner.map((i) => X[i]!), inner.map((i) => y[i]!), inner.map((i) => fold[i]!), labels, base, featureVersion, grid);
     // Train on every fold but f with the chosen value and test on f: one more CV pass would
-    // retrain the other folds too, so mark them all as training-only (-fold) except f itself.
-    const r = crossValidate(X, y, fold.map((g) => (g === f ? f : -1000 - g)), labels, { ...base, l2: sel.l2 }, featureVersion, () => {});
+    // retrain the other folds too, so mark them all as training-only (-1000) except f itself;
+    // f's own copies (-f) stay -f, which crossValidate leaves out when f is tested.
+    const r = crossValidate(X, y, fold.map((g) => (g === f || g === -f ? g : -1000)), labels, { ...base, l2: sel.l2 }, featureVersion, () => {});
     const res = r.folds[0]!;
     r.confusion.forEach((row, t) => row.forEach((c, p) => { confusion[t]![p]! += c; }));
     folds.push({ fold: f, l2: sel.l2, ua: res.ua });

@@ -10,12 +10,27 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { packageRoot, weightsPath } from "../../package-paths.js";
-import { PROSODY_FEATURE_VERSION } from "../../models/prosody/features.js";
-import { loadRavdess, RAVDESS_EMOTIONS } from "./dataset.js";
+import { VOICE_FEATURE_VERSION } from "../../audio-analysis/features/voice.js";
+import { augmentedRows } from "./augmented.js";
+import { loadRavdess, RAVDESS_EMOTIONS, type LabelledSet } from "./dataset.js";
 import { trainClassifier, type MlpSettings } from "./mlp.js";
 import { L2_GRID, selectL2 } from "./select.js";
 
-export const PROSODY_SETTINGS: MlpSettings = { hidden: 0, l2: 0.1, maxIter: 300, seeds: [1] };
+export const PROSODY_SETTINGS: MlpSettings = { hidden: 0, l2: 0.01, maxIter: 300, seeds: [1] };
+/** Augmented copies of each clip added to training (augment.ts); 0 trains on the clean clips only. */
+export const PROSODY_COPIES = 3;
+
+/**
+ * RAVDESS as the prosody model is trained: the clean clips (folds 1-6, the only rows ever tested)
+ * followed by PROSODY_COPIES augmented copies of each (fold -k, training-only; copy j of clip i is
+ * row clips + i * copies + j).
+ */
+export async function loadProsodySet(log: (...a: unknown[]) => void, copies = PROSODY_COPIES): Promise<LabelledSet & { clips: number; copies: number }> {
+  const d = await loadRavdess(log);
+  if (copies === 0) return { ...d, clips: d.X.length, copies };
+  const a = await augmentedRows("ravdess", d, copies, log);
+  return { X: [...d.X, ...a.X], y: [...d.y, ...a.y], fold: [...d.fold, ...a.fold], paths: [...d.paths, ...a.paths], clips: d.X.length, copies };
+}
 
 export function settingsFromArgs(argv: string[], defaults: MlpSettings): MlpSettings {
   const { values } = parseArgs({
@@ -36,18 +51,18 @@ export async function trainProsody(argv: string[]): Promise<void> {
   if (argv[0] === "sequences") return (await import("./sequences.js")).dumpSequences(log);
   const select = argv.includes("--select");
   const s = settingsFromArgs(argv.filter((a) => a !== "--select"), PROSODY_SETTINGS);
-  const d = await loadRavdess(log);
+  const d = await loadProsodySet(log);
   const labels = [...RAVDESS_EMOTIONS];
   let selection: Record<string, number> | undefined;
   if (select) {
-    const sel = selectL2(d.X, d.y, d.fold, labels, s, PROSODY_FEATURE_VERSION);
+    const sel = selectL2(d.X, d.y, d.fold, labels, s, VOICE_FEATURE_VERSION);
     selection = Object.fromEntries(L2_GRID.map((l2, k) => [String(l2), sel.uas[k]!]));
     log(`six-fold UA by L2: ${L2_GRID.map((l2, k) => `${l2}=${(100 * sel.uas[k]!).toFixed(1)}%`).join(" ")} -> ${sel.l2}`);
     s.l2 = sel.l2;
   }
   log(`training on ${d.X.length} clips, ${JSON.stringify(s)}`);
-  const w = trainClassifier(d.X, d.y, labels, s, PROSODY_FEATURE_VERSION);
-  w.meta = { data: "RAVDESS speech, all 24 actors (1440 clips)", features: "models/prosody/features.ts", settings: s, ...(selection ? { sixFoldUaByL2: selection } : {}) };
+  const w = trainClassifier(d.X, d.y, labels, s, VOICE_FEATURE_VERSION);
+  w.meta = { data: `RAVDESS speech, all 24 actors (1440 clips) + ${d.copies} augmented copies each`, features: "audio-analysis/features/voice.ts", settings: s, ...(selection ? { sixFoldUaByL2: selection } : {}) };
   const file = weightsPath("prosody", "classifier.json");
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(w));

@@ -1,7 +1,7 @@
 """
 Trains the prosody sequence model: a small 1-D CNN with attentive statistics pooling (~48k
 parameters) over the frame sequence that the TypeScript featuriser produces
-(models/prosody/features.ts `sequenceInput`; dumped by `npm run train -- prosody sequences`).
+(audio-analysis/features/voice.ts `sequenceInput`; dumped by `npm run train -- prosody sequences`).
 
 Augmentation, applied to those frames (the featuriser itself is not re-run per epoch):
   - random crops of 1.2-2.0 s (shorter clips are taken whole);

@@ -1,16 +1,20 @@
 /**
- * Prosody-only segment features: the shared audio statistics (audio-analysis/features/stats.ts, also read
- * by `burst`) plus a log-mel spectrum summary, spectral tilt and flux, and rhythm / contour
- * statistics. Computed in the same pass as the shared frame features (the mel bands are read off
- * the same FFT), so the extra cost is a few ms per 5 s of speech. Training and serving both call
- * `prosodyFeatures`, so the classifier always sees the numbers it was trained on.
+ * The level-normalised segment vector both voice models read (`prosody` and `burst`): the shared
+ * audio statistics (stats.ts) plus a log-mel spectrum summary, spectral tilt and flux, and rhythm /
+ * contour statistics, all computed after the segment is scaled to a reference speech level
+ * (level.ts), so microphone gain cancels out. One pass: the mel bands are read off the same FFT as
+ * the shared frame features, so the extra cost is a few ms per 5 s of audio. Training and serving
+ * both call `voiceFeatures`, so a classifier always sees the numbers it was trained on. With
+ * `floorDb`, a fixed noise floor that many dB below the speech level is added after levelling
+ * (level.ts `withNoiseFloor`), so whatever a recording has below it (a silent room, or the 16-bit
+ * rounding noise of a quiet one) reads the same.
  */
-import { FEATURE_VERSION, frameFeatures, HOP, SAMPLE_RATE, segmentStats, FRAME, type FrameFeatures } from "../../audio-analysis/features/index.js";
-import { normaliseLevel } from "../../audio-analysis/features/level.js";
-import { ACTIVE_DB, activeFrames, quantile } from "../../audio-analysis/features/stats.js";
+import { frameFeatures, FRAME, HOP, SAMPLE_RATE, type FrameFeatures } from "./frames.js";
+import { normaliseLevel, withNoiseFloor } from "./level.js";
+import { ACTIVE_DB, activeFrames, FEATURE_VERSION, quantile, segmentStats } from "./stats.js";
 
 /** Bump when anything here changes; includes the shared features' version so either invalidates. */
-export const PROSODY_FEATURE_VERSION = FEATURE_VERSION * 100 + 4;
+export const VOICE_FEATURE_VERSION = FEATURE_VERSION * 100 + 4;
 
 const N_MEL = 40;
 const MEL_LO = 100;
@@ -38,7 +42,7 @@ const melFilters: { lo: number; w: Float64Array }[] = (() => {
   });
 })();
 
-export const PROSODY_EXTRA_NAMES: readonly string[] = [
+export const VOICE_EXTRA_NAMES: readonly string[] = [
   ...Array.from({ length: N_MEL }, (_, j) => MEL_STATS.map((s) => `mel${j}.${s}`)).flat(),
   ...Array.from({ length: N_MEL }, (_, j) => `d_mel${j}.std`),
   "tilt.mean", "tilt.std", "tilt.p10", "tilt.p90", "flux.mean", "flux.std",
@@ -138,7 +142,7 @@ function extraStats(f: FrameFeatures, mel: Float32Array): number[] {
 }
 
 /** Frame features and the 40-band log-mel spectrum (n x N_MEL, row-major) of a segment. */
-export interface ProsodyFrames {
+export interface VoiceFrames {
   f: FrameFeatures;
   mel: Float32Array;
 }
@@ -148,10 +152,11 @@ export interface ProsodyFrames {
  * first (audio-analysis/features/level.ts): the shared frame features plus the log-mel bands read off the
  * same FFT. Both the segment vector and the sequence model's input are derived from this.
  */
-export function prosodyFrames(samples: Float32Array, begin = 0, end = samples.length / SAMPLE_RATE): ProsodyFrames {
+export function voiceFrames(samples: Float32Array, begin = 0, end = samples.length / SAMPLE_RATE, floorDb?: number): VoiceFrames {
   const a = Math.max(0, Math.round(begin * SAMPLE_RATE));
   const b = Math.min(samples.length, Math.round(end * SAMPLE_RATE));
-  const seg = normaliseLevel(samples.subarray(a, Math.max(a, b)));
+  const level = normaliseLevel(samples.subarray(a, Math.max(a, b)));
+  const seg = floorDb === undefined ? level : withNoiseFloor(level, floorDb);
   let mel = new Float32Array(0);
   const f = frameFeatures(seg, (i, ps) => {
     if (i === 0) mel = new Float32Array(Math.max(1, Math.ceil(seg.length / HOP)) * N_MEL);
@@ -166,9 +171,9 @@ export function prosodyFrames(samples: Float32Array, begin = 0, end = samples.le
 }
 
 /** Prosody segment vector of already computed frames. */
-export function segmentVector({ f, mel }: ProsodyFrames): Float64Array {
+export function segmentVector({ f, mel }: VoiceFrames): Float64Array {
   const base = segmentStats(f);
-  const extra = f.n ? extraStats(f, mel) : new Array<number>(PROSODY_EXTRA_NAMES.length).fill(0);
+  const extra = f.n ? extraStats(f, mel) : new Array<number>(VOICE_EXTRA_NAMES.length).fill(0);
   const v = new Float64Array(base.length + extra.length);
   v.set(base);
   extra.forEach((x, k) => { v[base.length + k] = Number.isFinite(x) ? x : 0; });
@@ -176,8 +181,8 @@ export function segmentVector({ f, mel }: ProsodyFrames): Float64Array {
 }
 
 /** Prosody segment vector of samples between `begin` and `end` (seconds from samples[0]). */
-export function prosodyFeatures(samples: Float32Array, begin = 0, end = samples.length / SAMPLE_RATE): Float64Array {
-  return segmentVector(prosodyFrames(samples, begin, end));
+export function voiceFeatures(samples: Float32Array, begin = 0, end = samples.length / SAMPLE_RATE, floorDb?: number): Float64Array {
+  return segmentVector(voiceFrames(samples, begin, end, floorDb));
 }
 
 /** Channels per frame of the sequence model's input: the mel bands, then F0, voicing, clarity. */
@@ -188,7 +193,7 @@ export const SEQUENCE_CHANNELS = N_MEL + 3;
  * log-mel bands (dB), F0 in octaves re 100 Hz (0 when unvoiced), a voiced flag and the pitch
  * clarity. Raw units; the model standardises them itself (the statistics are in the ONNX graph).
  */
-export function sequenceInput({ f, mel }: ProsodyFrames): Float32Array {
+export function sequenceInput({ f, mel }: VoiceFrames): Float32Array {
   const x = new Float32Array(f.n * SEQUENCE_CHANNELS);
   for (let i = 0; i < f.n; i++) {
     const row = i * SEQUENCE_CHANNELS;
