@@ -7,7 +7,7 @@
  * to a corpus's rows) only embeds texts not yet there. Texts go in priority order, so a run
  * stopped early still has what the evaluation and the dev-set choices need: every corpus's test
  * rows and the dev rows that training reads (GoEmotions, Davidson) first, then the train rows
- * corpus by corpus. Other dev rows are never read. One thread (wasm runs single-threaded).
+ * corpus by corpus. Other dev rows are never read. One thread (the encoder's session has one).
  *
  *   npx tsx src/training/language/embed-corpora.ts [corpus ...]
  */

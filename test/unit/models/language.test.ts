@@ -5,11 +5,17 @@
  * distribution; the sentence encoder's tokenizer and embeddings behave as the model expects.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { before, describe, it } from "node:test";
 import { loadLanguageClassifier, type LanguageClassifier } from "../../../src/models/language/classifier.js";
 import { segment, type Granularity } from "../../../src/models/language/segment.js";
 import { sentimentDistribution } from "../../../src/models/language/sentiment.js";
 import { EMBEDDING_DIM, loadSentenceEncoder } from "../../../src/models/language/encoder/encoder.js";
+import { z } from "zod";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures");
 
 let clf: LanguageClassifier;
 before(async () => {
@@ -136,7 +142,19 @@ describe("sentimentDistribution", () => {
   });
 });
 
-describe("sentence encoder (Universal Sentence Encoder lite, from node_modules)", () => {
+describe("sentence encoder (Universal Sentence Encoder lite, ONNX)", () => {
+  it("gives the original tfjs model's vectors (short, empty, emoji and chunked texts)", async () => {
+    const Reference = z.object({ texts: z.array(z.string()), vectors: z.string() });
+    const ref = Reference.parse(JSON.parse(readFileSync(join(fixtures, "use-lite-tfjs-reference.json"), "utf8")));
+    const buf = Buffer.from(ref.vectors, "base64");
+    const expected = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    const rows = await (await loadSentenceEncoder()).embed(ref.texts);
+    assert.equal(rows.length, expected.length);
+    let worst = 0;
+    for (let i = 0; i < rows.length; i++) worst = Math.max(worst, Math.abs(rows[i]! - expected[i]!));
+    assert.ok(worst < 1e-5, `largest difference ${worst}`);
+  });
+
   it("embeds a batch into unit-length 512-d rows; paraphrases are closer than unrelated text", async () => {
     const enc = await loadSentenceEncoder();
     const texts = ["I am absolutely furious with you.", "I'm really angry at you!", "The train leaves at nine.", ""];
