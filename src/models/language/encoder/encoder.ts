@@ -77,13 +77,18 @@ export function padRows(rows: readonly (readonly number[])[]): { data: BigInt64A
  * the tokenizer's arithmetic has always read as 0 (null + x === x); made explicit here. */
 const VocabularySchema = z.array(z.tuple([z.string(), z.number().nullable().transform((s) => s ?? 0)]));
 
+/** The encoder's SentencePiece tokenizer, with the shipped vocabulary. */
+export async function loadTokenizer(): Promise<UseTokenizer> {
+  const vocabulary: Vocabulary = VocabularySchema.parse(JSON.parse(await readFile(weightsPath("language", "encoder/vocab.json"), "utf8")));
+  return new UseTokenizer(vocabulary);
+}
+
 export async function loadSentenceEncoder(): Promise<SentenceEncoder> {
-  const [session, vocabulary] = await Promise.all([
+  const [session, tokenizer] = await Promise.all([
     // One thread per session: inference workers are the parallelism, one core each.
     ort.InferenceSession.create(weightsPath("language", "encoder/use-lite.onnx"), { intraOpNumThreads: 1, interOpNumThreads: 1 }),
-    readFile(weightsPath("language", "encoder/vocab.json"), "utf8").then((s): Vocabulary => VocabularySchema.parse(JSON.parse(s))),
+    loadTokenizer(),
   ]);
-  const tokenizer = new UseTokenizer(vocabulary);
 
   /** One encoder pass over token-id rows. */
   async function run(chunks: readonly number[][]): Promise<Float32Array> {
