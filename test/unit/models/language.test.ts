@@ -5,6 +5,7 @@
  * distribution; the sentence encoder's tokenizer and embeddings behave as the model expects.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,7 @@ import { loadLanguageClassifier, type LanguageClassifier } from "../../../src/mo
 import { segment, type Granularity } from "../../../src/models/language/segment.js";
 import { sentimentDistribution } from "../../../src/models/language/sentiment.js";
 import { EMBEDDING_DIM, loadSentenceEncoder } from "../../../src/models/language/encoder/encoder.js";
+import { EncoderHeadMetaSchema } from "../../../src/models/language/head.js";
 import { z } from "zod";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures");
@@ -153,6 +155,14 @@ describe("sentence encoder (Universal Sentence Encoder lite, ONNX)", () => {
     let worst = 0;
     for (let i = 0; i < rows.length; i++) worst = Math.max(worst, Math.abs(rows[i]! - expected[i]!));
     assert.ok(worst < 1e-5, `largest difference ${worst}`);
+  });
+
+  it("is the encoder the shipped head was trained on", () => {
+    const weights = join(fixtures, "..", "..", "weights", "language");
+    const meta = EncoderHeadMetaSchema.parse(JSON.parse(readFileSync(join(weights, "head.json"), "utf8")));
+    const onnx = createHash("sha256").update(readFileSync(join(weights, "encoder", "use-lite.onnx"))).digest("hex");
+    // Heads trained before the ONNX port carry no hash: they fit the original weights' export.
+    assert.equal(onnx, meta.encoderSha256 ?? "d97afa44c39bd8da4748c5151397bbd669d89a2017577036f5fea7799bcdb837");
   });
 
   it("embeds a batch into unit-length 512-d rows; paraphrases are closer than unrelated text", async () => {
