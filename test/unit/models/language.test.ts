@@ -13,7 +13,7 @@ import { before, describe, it } from "node:test";
 import { loadLanguageClassifier, type LanguageClassifier } from "../../../src/models/language/classifier.js";
 import { segment, type Granularity } from "../../../src/models/language/segment.js";
 import { sentimentDistribution } from "../../../src/models/language/sentiment.js";
-import { EMBEDDING_DIM, loadSentenceEncoder } from "../../../src/models/language/encoder/encoder.js";
+import { EMBEDDING_DIM, loadSentenceEncoder, loadTokenizer } from "../../../src/models/language/encoder/encoder.js";
 import { EncoderHeadMetaSchema } from "../../../src/models/language/head.js";
 import { z } from "zod";
 
@@ -145,9 +145,13 @@ describe("sentimentDistribution", () => {
 });
 
 describe("sentence encoder (Universal Sentence Encoder lite, ONNX)", () => {
-  it("gives the original tfjs model's vectors (short, empty, emoji and chunked texts)", async () => {
-    const Reference = z.object({ texts: z.array(z.string()), vectors: z.string() });
-    const ref = Reference.parse(JSON.parse(readFileSync(join(fixtures, "use-lite-tfjs-reference.json"), "utf8")));
+  it("tokenizes as at export and gives the vectors the PyTorch model gave for those ids", async () => {
+    // export_encoder.py writes the vectors; the port itself is checked against the tfjs model by
+    // src/training/language/check_port.py (test/fixtures/use-lite-tfjs-reference.json).
+    const Reference = z.object({ texts: z.array(z.string()), ids: z.array(z.array(z.number().int())), vectors: z.string() });
+    const ref = Reference.parse(JSON.parse(readFileSync(join(fixtures, "use-lite-reference.json"), "utf8")));
+    const tokenizer = await loadTokenizer();
+    assert.deepEqual(ref.texts.map((t) => (t === "" ? [0] : tokenizer.encode(t))), ref.ids);
     const buf = Buffer.from(ref.vectors, "base64");
     const expected = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
     const rows = await (await loadSentenceEncoder()).embed(ref.texts);
