@@ -40,7 +40,7 @@ describe("language v2 through the server", () => {
   const cases: [string, string[], string?][] = [
     ["I'm livid.", ["Anger", "Annoyance"], "known miss: Neutral, Sadness, Approval"],
     ["I am seething.", ["Anger", "Annoyance"], "known miss: Neutral, Excitement, Joy"],
-    ["My boss was apoplectic when he saw the report.", ["Anger", "Annoyance"], "known miss: Neutral, Realization, Approval"],
+    ["My boss was apoplectic when he saw the report.", ["Anger", "Annoyance"], "known miss: Neutral, Realization, Disapproval"],
     ["I feel so despondent and forlorn tonight.", ["Sadness", "Grief"]],
     ["I get panicky before every flight.", ["Fear", "Nervousness"]],
     ["What a delightful surprise!", ["Surprise", "Joy", "Excitement", "Admiration"]],

@@ -50,7 +50,8 @@ export async function loadLanguageAnalyzer(dir: string = defaultLanguageDir(), h
     loadEncoderHead(headDir),
   ]);
   if (head.labels.join() !== sparse.labels.join()) throw new Error("encoder head and TF-IDF classifier disagree on labels");
-  // The first encoder pass compiles the graph (~100+ ms); pay it at load, not on the first message.
+  // The first encoder pass sets up onnxruntime's kernels and buffers (slower than later ones); pay
+  // it at load, not on the first message.
   await encoder.embed(["Warm-up sentence."]);
   const cache = new EmbeddingCache();
   // Messages of one batch (run concurrently by the worker) share one encoder call.

@@ -28,6 +28,8 @@ export const EncoderHeadMetaSchema = z.object({
   toxicityThresholds: z.array(num),
   weightsFile: z.string(),
   sha256: z.record(z.string(), z.string()),
+  /** sha256 of the encoder ONNX file the head was trained on (heads before the ONNX port lack it). */
+  encoderSha256: z.string().optional(),
 });
 export type EncoderHeadMeta = z.infer<typeof EncoderHeadMetaSchema>;
 

@@ -3,9 +3,10 @@
  * embedded so far (`<corpus>.texts.jsonl`, one JSON string a line) and their vectors
  * (`<corpus>.vectors.f32`, 512 float32 a row, same order).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../../package-paths.js";
+import { packageRoot, weightsPath } from "../../package-paths.js";
 import { EMBEDDING_DIM } from "../../models/language/encoder/encoder.js";
 
 export const CACHE_DIR = join(packageRoot, ".cache", "language");
@@ -15,10 +16,31 @@ export const cachePaths = (name: string) => ({
   vectors: join(CACHE_DIR, `${name}.vectors.f32`),
 });
 
-/** Read-only view of a corpus's cache: the texts that have a complete vector, and the vectors. */
+/**
+ * The cache is keyed by text only, so it records which encoder wrote it (sha256 of the ONNX file in
+ * `encoder.sha256`): vectors of another encoder (say, before fine-tuning) must never be mixed in.
+ */
+const FINGERPRINT = join(CACHE_DIR, "encoder.sha256");
+let current: string | undefined;
+export function encoderFingerprint(): string {
+  current ??= createHash("sha256").update(readFileSync(weightsPath("language", "encoder/use-lite.onnx"))).digest("hex");
+  return current;
+}
+
+/** Whether the cache was written by the shipped encoder; an empty cache is claimed for it. */
+export function cacheMatchesEncoder(claimIfAbsent = false): boolean {
+  if (!existsSync(FINGERPRINT)) {
+    if (claimIfAbsent) writeFileSync(FINGERPRINT, encoderFingerprint() + "\n");
+    return claimIfAbsent;
+  }
+  return readFileSync(FINGERPRINT, "utf8").trim() === encoderFingerprint();
+}
+
+/** Read-only view of a corpus's cache: the texts that have a complete vector, and the vectors.
+ * Empty when the cache was written by another encoder than the shipped one. */
 export function readCache(name: string): { texts: string[]; vectors: Float32Array } {
   const p = cachePaths(name);
-  if (!existsSync(p.texts) || !existsSync(p.vectors)) return { texts: [], vectors: new Float32Array(0) };
+  if (!existsSync(p.texts) || !existsSync(p.vectors) || !cacheMatchesEncoder()) return { texts: [], vectors: new Float32Array(0) };
   const texts: string[] = [];
   for (const line of readFileSync(p.texts, "utf8").split("\n")) {
     if (line === "") continue;

@@ -7,14 +7,14 @@
  * to a corpus's rows) only embeds texts not yet there. Texts go in priority order, so a run
  * stopped early still has what the evaluation and the dev-set choices need: every corpus's test
  * rows and the dev rows that training reads (GoEmotions, Davidson) first, then the train rows
- * corpus by corpus. Other dev rows are never read. One thread (wasm runs single-threaded).
+ * corpus by corpus. Other dev rows are never read. One thread (the encoder's session has one).
  *
  *   npx tsx src/training/language/embed-corpora.ts [corpus ...]
  */
 import { appendFileSync, existsSync, mkdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EMBEDDING_DIM, loadSentenceEncoder } from "../../models/language/encoder/encoder.js";
-import { CACHE_DIR, cachePaths, readCache } from "./cache.js";
+import { CACHE_DIR, cacheMatchesEncoder, cachePaths, readCache } from "./cache.js";
 import { CORPORA, loadCorpus, type CorpusName, type CorpusRow } from "./corpora.js";
 
 const BATCH = 64;
@@ -38,6 +38,10 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2) as CorpusName[];
   for (const c of wanted) if (!CORPORA.includes(c)) throw new Error(`unknown corpus ${c}; one of ${CORPORA.join(", ")}`);
   mkdirSync(CACHE_DIR, { recursive: true });
+  const hasVectors = CORPORA.some((c) => existsSync(cachePaths(c).vectors));
+  if (!cacheMatchesEncoder(!hasVectors)) {
+    throw new Error(`${CACHE_DIR} holds vectors of another encoder (encoder.sha256 differs or is missing); move it away and rerun`);
+  }
   const names = wanted.length ? wanted : CORPORA;
   const queue: { name: CorpusName; texts: string[] }[] = [];
   const pending = (rows: CorpusRow[], splits: string[], done: Set<string>) =>

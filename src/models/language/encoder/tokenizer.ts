@@ -2,8 +2,8 @@
  * SentencePiece (unigram) tokenizer of the Universal Sentence Encoder lite: Viterbi segmentation
  * over the vocabulary's log-probabilities. Ported from `@energetic-ai/embeddings` 0.2.0, itself
  * from Google's tfjs-models `universal-sentence-encoder` (both Apache-2.0, Copyright 2019 Google
- * LLC), so that the encoder runs on the project's own tfjs instance instead of the wrapper's
- * bundled one. Same algorithm and output ids; only the data structures are typed.
+ * LLC), so that the encoder needs neither the wrapper's bundled tfjs nor its loader. Same algorithm
+ * and output ids; only the data structures are typed.
  */
 
 const SEPARATOR = "\u2581";
