@@ -8,13 +8,33 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot, weightsPath } from "../../package-paths.js";
 import { EMBEDDING_DIM } from "../../models/language/encoder/encoder.js";
+import { CORPORA, type CorpusName, type CorpusRow } from "./corpora.js";
 
 export const CACHE_DIR = join(packageRoot, ".cache", "language");
 
 export const cachePaths = (name: string) => ({
+  /** Every row of the corpus as embed-corpora.ts loaded it (CorpusRow JSON, one a line). */
+  rows: join(CACHE_DIR, `${name}.jsonl`),
   texts: join(CACHE_DIR, `${name}.texts.jsonl`),
   vectors: join(CACHE_DIR, `${name}.vectors.f32`),
 });
+
+/**
+ * The corpora named on the command line (all when none), each with the rows embed-corpora.ts
+ * wrote; a corpus it has not written yet is reported and skipped. For the scripts that derive
+ * per-row inputs (TF-IDF logits, token ids) from the cached rows.
+ */
+export function* cachedCorpusRows(argv: readonly string[]): Generator<{ name: CorpusName; rows: CorpusRow[] }> {
+  const wanted = argv as CorpusName[];
+  for (const name of wanted.length ? wanted : CORPORA) {
+    const path = cachePaths(name).rows;
+    if (!existsSync(path)) {
+      console.log(`${name}: no ${path}; skipped`);
+      continue;
+    }
+    yield { name, rows: readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as CorpusRow) };
+  }
+}
 
 /**
  * The cache is keyed by text only, so it records which encoder wrote it (sha256 of the ONNX file in

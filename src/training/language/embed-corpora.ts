@@ -12,7 +12,6 @@
  *   npx tsx src/training/language/embed-corpora.ts [corpus ...]
  */
 import { appendFileSync, existsSync, mkdirSync, truncateSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { EMBEDDING_DIM, loadSentenceEncoder } from "../../models/language/encoder/encoder.js";
 import { CACHE_DIR, cacheMatchesEncoder, cachePaths, readCache } from "./cache.js";
 import { CORPORA, loadCorpus, type CorpusName, type CorpusRow } from "./corpora.js";
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     const rows = loadCorpus(name);
     rowsOf.set(name, rows);
-    writeFileSync(join(CACHE_DIR, `${name}.jsonl`), rows.map((r) => JSON.stringify(r) + "\n").join(""));
+    writeFileSync(cachePaths(name).rows, rows.map((r) => JSON.stringify(r) + "\n").join(""));
     doneOf.set(name, new Set(cachedTexts(name)));
   }
   for (const name of names) {

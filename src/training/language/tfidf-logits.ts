@@ -4,21 +4,13 @@
  *   .cache/language/<corpus>.tfidf.f32   28 float32 per jsonl line (run embed-corpora.ts first)
  *   npx tsx src/training/language/tfidf-logits.ts [corpus ...]
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadLanguageClassifier } from "../../models/language/classifier.js";
-import { CORPORA, type CorpusName, type CorpusRow } from "./corpora.js";
-import { CACHE_DIR } from "./cache.js";
+import { CACHE_DIR, cachedCorpusRows } from "./cache.js";
 
 const clf = await loadLanguageClassifier();
-const wanted = process.argv.slice(2) as CorpusName[];
-for (const name of wanted.length ? wanted : CORPORA) {
-  const path = join(CACHE_DIR, `${name}.jsonl`);
-  if (!existsSync(path)) {
-    console.log(`${name}: no ${path}; skipped`);
-    continue;
-  }
-  const rows = readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as CorpusRow);
+for (const { name, rows } of cachedCorpusRows(process.argv.slice(2))) {
   const L = clf.labels.length;
   const out = new Float32Array(rows.length * L);
   rows.forEach((r, i) => out.set(clf.logits(r.text), i * L));

@@ -6,21 +6,13 @@
  * first MAX_TOKENS ids (the server reads such texts in chunks; training reads the first one).
  *   npx tsx src/training/language/token-ids.ts [corpus ...]
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadTokenizer, MAX_TOKENS } from "../../models/language/encoder/encoder.js";
-import { CACHE_DIR } from "./cache.js";
-import { CORPORA, type CorpusName, type CorpusRow } from "./corpora.js";
+import { CACHE_DIR, cachedCorpusRows } from "./cache.js";
 
 const tokenizer = await loadTokenizer();
-const wanted = process.argv.slice(2) as CorpusName[];
-for (const name of wanted.length ? wanted : CORPORA) {
-  const path = join(CACHE_DIR, `${name}.jsonl`);
-  if (!existsSync(path)) {
-    console.log(`${name}: no ${path}; skipped`);
-    continue;
-  }
-  const rows = readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as CorpusRow);
+for (const { name, rows } of cachedCorpusRows(process.argv.slice(2))) {
   let cut = 0;
   const lines = rows.map((r) => {
     const ids = tokenizer.encode(r.text);
