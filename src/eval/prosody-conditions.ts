@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { packageRoot } from "../package-paths.js";
 import { predictProba, speechLevelDb } from "../audio-analysis/features/index.js";
 import { VOICE_FEATURE_VERSION, voiceFeatures } from "../audio-analysis/features/voice.js";
-import { colour, MIC_COLOURING, withGain, type Colouring } from "../training/prosody/conditions.js";
+import { colour, MIC_COLOURING, pcm16, withGain, type Colouring } from "../training/prosody/conditions.js";
 import { argmax, unweightedRecall } from "../training/prosody/cv.js";
 import { loadClip, trimRegion } from "../training/prosody/data.js";
 import { RAVDESS_EMOTIONS } from "../training/prosody/dataset.js";
@@ -28,14 +28,6 @@ import { writeEval } from "./prosody.js";
 const REFERENCE_DBFS = -26;
 const GAINS = [-30, -20, -10, 0, 6];
 const gainName = (g: number) => `${g > 0 ? "+" : ""}${g} dB`;
-
-/** 16-bit PCM rounding with clipping; counts clipped samples into `clipped`. */
-function pcm16(x: Float32Array, clipped: { n: number }): Float32Array {
-  return x.map((v) => {
-    if (Math.abs(v) > 32767 / 32768) clipped.n++;
-    return Math.round(Math.max(-1, Math.min(32767 / 32768, v)) * 32768) / 32768;
-  });
-}
 
 const COLOURINGS: Record<string, Colouring> = {
   "mic (hp 200 Hz + lp 4 kHz)": MIC_COLOURING,

@@ -7,7 +7,7 @@
  * result: the model is taught a family of conditions, not the test's one filter.
  */
 import { SAMPLE_RATE, speechLevelDb } from "../../audio-analysis/features/index.js";
-import { colour, withGain, type Colouring } from "./conditions.js";
+import { colour, pcm16, withGain, type Colouring } from "./conditions.js";
 import { prng } from "./mlp.js";
 
 export interface Augmentation {
@@ -91,7 +91,5 @@ export function augment(
   }
   const level = speechLevelDb(speech());
   if (Number.isFinite(level)) y = withGain(y, a.levelDb - level);
-  // 16-bit PCM, as a microphone delivers it: the rounding noise is what quiet recordings carry.
-  y = y.map((v) => Math.round(Math.max(-1, Math.min(32767 / 32768, v)) * 32768) / 32768);
-  return { samples: y, begin, end };
+  return { samples: pcm16(y), begin, end };
 }

@@ -16,6 +16,17 @@ export interface Colouring {
 /** The fixed colouring the gain test and the evaluation use: 200 Hz high-pass, 4 kHz low-pass. */
 export const MIC_COLOURING: Colouring = { highPassHz: 200, lowPassHz: 4000 };
 
+/**
+ * Rounded to 16-bit PCM as a microphone delivers it (beyond full scale clips); counts the clipped
+ * samples into `clipped` when given. The rounding noise is what a quiet recording carries.
+ */
+export function pcm16(x: Float32Array, clipped?: { n: number }): Float32Array {
+  return x.map((v) => {
+    if (clipped && Math.abs(v) > 32767 / 32768) clipped.n++;
+    return Math.round(Math.max(-1, Math.min(32767 / 32768, v)) * 32768) / 32768;
+  });
+}
+
 export function withGain(samples: Float32Array, db: number): Float32Array {
   const g = 10 ** (db / 20);
   return samples.map((x) => x * g);

@@ -12,6 +12,7 @@ import { burstModel, MIN_SEC } from "../../../src/models/burst/index.js";
 import { BURST_CALL_TYPES, BURST_EMOTIONS } from "../../../src/models/burst/labels.js";
 import type { TimedPrediction } from "../../../src/protocol/index.js";
 import { datasetsRoot } from "../../../src/training/prosody/data.js";
+import { pcm16 } from "../../../src/training/prosody/conditions.js";
 
 const SR = 16_000;
 const LAUGH = join(datasetsRoot(), "nonverbal", "laughing", "3S0D_12_8_0_16_0_0_0.flac");
@@ -114,7 +115,6 @@ describe("burst model", () => {
    * -30 dB and the second cough was rejected at -20 and -10 dB.)
    */
   it("the same calls at -30, -20, -10 and +6 dB give the same bursts and top call types", { skip: !hasData }, async () => {
-    const pcm16 = (x: Float32Array) => x.map((v) => Math.round(Math.max(-1, Math.min(32767 / 32768, v)) * 32768) / 32768);
     const bursts = (r: { predictions: TimedPrediction[] }) => r.predictions.map((p) => ({ begin: p.time.begin, calls: new Map((p.descriptions ?? []).map((d) => [d.name, d.score])) }));
     const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1])[0]![0];
     let largest = 0, count = 0;
