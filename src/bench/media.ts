@@ -16,6 +16,8 @@ const SPEECH =
 export interface BenchMedia {
   /** 5.0 s of speech, 16 kHz mono 16-bit WAV. */
   wav: Buffer;
+  /** The same speech as a 48 kHz stereo WAV (a microphone's own format): decoded by ffmpeg. */
+  wav48k: Buffer;
   /** 5.0 s, 640x480, H.264 + AAC: a photo of three faces with the same speech as its sound track. */
   mp4: Buffer;
   /** The same, cropped to one of the faces (a webcam-like close-up). */
@@ -42,6 +44,8 @@ function encodeBenchMedia(): BenchMedia {
     execFileSync("espeak-ng", ["-s", "150", "-w", raw, SPEECH]);
     const wavPath = join(dir, "speech.wav");
     ffmpeg(["-i", raw, "-ar", "16000", "-ac", "1", "-af", "apad", "-t", "5", "-c:a", "pcm_s16le", wavPath]);
+    const wav48kPath = join(dir, "speech-48k.wav");
+    ffmpeg(["-i", wavPath, "-ar", "48000", "-ac", "2", "-c:a", "pcm_s16le", wav48kPath]);
     const face = BENCH_PHOTO;
     const mp4Path = join(dir, "face.mp4");
     ffmpeg([
@@ -55,7 +59,7 @@ function encodeBenchMedia(): BenchMedia {
       "-vf", `crop=${ONE_FACE_CROP.width}:${ONE_FACE_CROP.height}:${ONE_FACE_CROP.left}:${ONE_FACE_CROP.top},scale=640:480`,
       "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "5", "-shortest", oneFacePath,
     ]);
-    return { wav: readFileSync(wavPath), mp4: readFileSync(mp4Path), mp4OneFace: readFileSync(oneFacePath) };
+    return { wav: readFileSync(wavPath), wav48k: readFileSync(wav48kPath), mp4: readFileSync(mp4Path), mp4OneFace: readFileSync(oneFacePath) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

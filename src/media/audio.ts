@@ -7,6 +7,7 @@ import { AUDIO_SAMPLE_RATE } from "../primitives.js";
 import { ErrorCode, ProtocolError, messages } from "../protocol/index.js";
 import { DecodeError, decodeAudio } from "./ffmpeg.js";
 import type { MediaLimits } from "./limits.js";
+import { decodePcmWav } from "./pcm-wav.js";
 
 export { AUDIO_SAMPLE_RATE } from "../primitives.js";
 
@@ -25,7 +26,8 @@ export const DECODED_TOLERANCE_MS = 250;
 export type SoundSource = "audio" | "video";
 
 /**
- * Decodes the first audio stream of `bytes` to 16 kHz mono.
+ * Decodes the first audio stream of `bytes` to 16 kHz mono: a 16 kHz mono PCM WAV in process
+ * (pcm-wav.ts), anything else through ffmpeg.
  * E0202: no audio stream, or no samples at all. Silence is not an error here: it is real audio,
  * and the audio models answer it with their no-speech / no-burst warnings (W0105 / W0101).
  * E0203 / E0204: longer than the audio / video limit. E0200: undecodable, or decoding timed out.
@@ -40,7 +42,9 @@ export async function decodeSound(bytes: Uint8Array, source: SoundSource, limits
   try {
     // Decoding a second past the limit is enough to know it is over, and bounds the work.
     const maxSeconds = limitMs / 1000 + 1;
-    samples = (await decodeAudio(bytes, { sampleRate: AUDIO_SAMPLE_RATE, timeoutMs: limits.decodeTimeoutMs, maxSeconds })).samples;
+    samples =
+      decodePcmWav(bytes, maxSeconds) ??
+      (await decodeAudio(bytes, { sampleRate: AUDIO_SAMPLE_RATE, timeoutMs: limits.decodeTimeoutMs, maxSeconds })).samples;
   } catch (err) {
     if (err instanceof DecodeError && err.kind === "too-large") throw tooLong();
     throw decodeFailure(err, source);
