@@ -1,4 +1,8 @@
-/** One call from samples to a segment vector; training and serving both go through here. */
+/**
+ * The shared segment statistics alone, from plain frames. Serving and training call
+ * `voiceFeatures` (voice.ts), which computes the same statistics in its own pass beside the mel
+ * spectrum; this plain path is the reference a test holds that block to, bit for bit.
+ */
 import { frameFeatures, SAMPLE_RATE } from "./frames.js";
 import { segmentStats } from "./stats.js";
 
