@@ -6,8 +6,9 @@
  * With --nested, the L2 strength is instead chosen inside each outer fold by leave-one-fold-out
  * over its five training folds (nested CV; slower), and each fold's choice is printed.
  * With --conditions: held-out folds under gain and microphone colouring (prosody-conditions.ts);
- * with --cross: train on one intensity or sentence, test on the other (prosody-cross.ts).
- *   npm run eval -- prosody [--nested | --conditions | --cross] [--hidden N] [--l2 X] [--max-iter N] [--seeds 1,2]
+ * with --cross: train on one intensity or sentence, test on the other (prosody-cross.ts);
+ * with --speaker: per-speaker and per-stream feature normalisation, evaluated (prosody-speaker.ts).
+ *   npm run eval -- prosody [--nested | --conditions | --cross | --speaker] [--hidden N] [--l2 X] [--max-iter N] [--seeds 1,2]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -42,6 +43,7 @@ export function writeEval(name: string, body: unknown): void {
 export async function evalProsody(argv: string[]): Promise<void> {
   if (argv.includes("--conditions")) return (await import("./prosody-conditions.js")).evalProsodyConditions(argv);
   if (argv.includes("--cross")) return (await import("./prosody-cross.js")).evalProsodyCross();
+  if (argv.includes("--speaker")) return (await import("./prosody-speaker.js")).evalProsodySpeaker(argv);
   const nested = argv.includes("--nested");
   const s = settingsFromArgs(argv.filter((a) => a !== "--nested"), PROSODY_SETTINGS);
   const d = await loadProsodySet(log);
