@@ -118,26 +118,26 @@ export async function evalProsodySpeaker(argv: string[]): Promise<void> {
     l2Grid, kGrid, seed, labels, summary, ...result, seconds: (performance.now() - t0) / 1000,
   });
 
+  /** Nested L2 choice on one version of the features, printed, recorded under `mode` and written. */
+  const nestedOn = (mode: "baseline" | "offline", X: Float64Array[], metric: string) => {
+    const r = nestedCrossValidate(X, d.y, d.fold, labels, base, VOICE_FEATURE_VERSION, log, l2Grid);
+    const rec = recallOf(r.confusion);
+    printReport({ ...r, recall: rec.recall }, labels, metric);
+    result[mode] = { ...r, recall: rec.recall };
+    summary[mode] = r.meanUa;
+    write();
+  };
+
   if (modes.has("baseline")) {
     log("baseline: shipped features, L2 chosen nested");
-    const r = nestedCrossValidate(d.X, d.y, d.fold, labels, base, VOICE_FEATURE_VERSION, log, l2Grid);
-    const rec = recallOf(r.confusion);
-    printReport({ ...r, recall: rec.recall }, labels, "baseline nested UA");
-    result.baseline = { ...r, recall: rec.recall };
-    summary.baseline = r.meanUa;
-    write();
+    nestedOn("baseline", d.X, "baseline nested UA");
   }
 
   if (modes.has("offline")) {
     log("offline: each actor's mean over all of its clean clips subtracted (upper bound)");
     const actorMean = new Map(actors.map((a) => [a, meanOf(clipsOfActor.get(a)!.map((c) => d.X[c]!))]));
     const X = d.X.map((x, r) => sub(x, actorMean.get(actorOf[r]!)!));
-    const r = nestedCrossValidate(X, d.y, d.fold, labels, base, VOICE_FEATURE_VERSION, log, l2Grid);
-    const rec = recallOf(r.confusion);
-    printReport({ ...r, recall: rec.recall }, labels, "offline per-actor nested UA");
-    result.offline = { ...r, recall: rec.recall };
-    summary.offline = r.meanUa;
-    write();
+    nestedOn("offline", X, "offline per-actor nested UA");
   }
 
   if (modes.has("online")) {
