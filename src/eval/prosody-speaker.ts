@@ -184,10 +184,8 @@ export async function evalProsodySpeaker(argv: string[]): Promise<void> {
     };
 
     const combos = kGrid.flatMap((k) => l2Grid.map((l2) => ({ k, l2 })));
-    const out = {
-      online: { folds: [] as { fold: number; k: number; l2: number; ua: number }[], confusion: emptyConf(K), byPosition: POSITION_BUCKETS.map(() => emptyConf(K)) },
-      skewed: { folds: [] as { fold: number; k: number; l2: number; ua: number }[], confusion: emptyConf(K), byPosition: POSITION_BUCKETS.map(() => emptyConf(K)) },
-    };
+    const tally = () => ({ folds: [] as { fold: number; k: number; l2: number; ua: number }[], confusion: emptyConf(K), byPosition: POSITION_BUCKETS.map(() => emptyConf(K)) });
+    const out = { online: tally(), skewed: tally() };
     const innerTable: Record<number, Record<string, number>> = {};
     for (const f of folds) {
       const inner = folds.filter((g) => g !== f);
@@ -202,9 +200,7 @@ export async function evalProsodySpeaker(argv: string[]): Promise<void> {
         }
         return s;
       });
-      let best = 0;
-      for (let j = 1; j < combos.length; j++) if (uas[j]! > uas[best]!) best = j;
-      const { k, l2 } = combos[best]!;
+      const { k, l2 } = combos[argmax(uas)]!;
       innerTable[f] = Object.fromEntries(combos.map((c, j) => [`k=${c.k} l2=${c.l2}`, uas[j]!]));
       const te = cleanOf([f]);
       const preds = split(inner, te, k, l2, [history[0]!, skewed]);
